@@ -1,0 +1,151 @@
+/*
+ * kwa.h - public C API of kaleyra-whatsapp: send Kaleyra WhatsApp API v2
+ * messages (text, call-to-action URL, Flow) and publish Flows, with no Lua.
+ *
+ * Ownership, in one line per function below. In short: every pointer you
+ * pass in is borrowed for the duration of the call only; everything the
+ * library hands back lives in a kwa_result_t that you release with
+ * kwa_result_free(). A kwa_client_t is not thread-safe: use one per thread.
+ *
+ * Errors are values, never aborts: each call fills a kwa_result_t whose
+ * `kind` is KWA_OK on success or says what went wrong (see kwa_kind_t).
+ * The API key is copied into the client and never appears in any result.
+ */
+#ifndef KWA_H
+#define KWA_H
+
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KWA_VERSION "0.1.0"
+
+/* What went wrong. KWA_OK (0) means success. */
+typedef enum kwa_kind {
+    KWA_OK = 0,
+    KWA_VALIDATION, /* a message field is invalid; nothing was sent */
+    KWA_CONFIG,     /* a client option is invalid, or the endpoint is wrong */
+    KWA_AUTH,       /* 401: SID, key, business number or flow not allowed */
+    KWA_PAYLOAD,    /* 400: the service rejected the payload */
+    KWA_BALANCE,    /* E110: the account's balance is too low */
+    KWA_RATE_LIMIT, /* 429 */
+    KWA_SERVER,     /* 5xx or an unexpected answer from the service */
+    KWA_NETWORK,    /* could not connect, or the connection broke */
+    KWA_TIMEOUT,    /* the connect or total timeout expired */
+    KWA_TLS,        /* certificate or TLS handshake failure */
+    KWA_PROTOCOL,   /* the answer was not HTTP we can use */
+    KWA_NOMEM       /* out of memory */
+} kwa_kind_t;
+
+/* Returns a static lower-case name: "validation", "auth", ... ("ok"). */
+const char *kwa_kind_name(kwa_kind_t kind);
+
+/*
+ * The outcome of one call. Zero-initialise before first use; the library
+ * releases what a previous call left in it, so one struct can be reused.
+ */
+typedef struct kwa_result {
+    kwa_kind_t kind;
+    long status;          /* HTTP status, 0 if no answer was received */
+    int retryable;        /* sending the same request again may succeed */
+    int sent;             /* 1 if the request may have reached the service */
+    int success;          /* publish: the answer said "success": true */
+    char code[32];        /* Kaleyra code ("WA202", "RBC001", ...) or "" */
+    char message_id[128]; /* send: data.message_id, or "" */
+    char field[64];       /* validation/config: the offending field, or "" */
+    char message[512];    /* human-readable; never contains the API key */
+    cJSON *body;          /* owned: the decoded answer, NULL if not JSON */
+    const cJSON *details; /* borrowed from body: its "error" member, or NULL */
+    char *raw;            /* owned: the answer's bytes when not JSON, or NULL */
+    size_t raw_len;
+} kwa_result_t;
+
+/* Frees body and raw and zeroes the struct. NULL and zeroed structs are fine. */
+void kwa_result_free(kwa_result_t *res);
+
+/* Client settings. Strings are copied by kwa_client_new(). */
+typedef struct kwa_options {
+    const char *sid;        /* required: account SID, alphanumeric */
+    const char *api_key;    /* required: printable ASCII, no spaces */
+    const char *region;     /* "in" (default), "sg" or "eu" */
+    const char *base_url;   /* overrides region; may carry a path prefix;
+                               plain http only to loopback hosts */
+    const char *from;       /* default business number (E.164), or NULL */
+    double timeout;         /* total seconds per request; 0 = 30 */
+    double connect_timeout; /* seconds; 0 = 10 */
+    const char *ca_file;    /* CA bundle for TLS verification, or NULL */
+} kwa_options_t;
+
+/* Optional per-message metadata; NULL members are omitted. */
+typedef struct kwa_extra_info {
+    const char *ref, *ref1, *ref2; /* cut to 255 characters */
+    const char *wa_source;         /* unknown values become "api" */
+} kwa_extra_info_t;
+
+/* Who gets a message and from which business number. */
+typedef struct kwa_envelope {
+    const char *const *to;              /* recipients, E.164 */
+    size_t to_count;                    /* at least 1 */
+    const char *from;                   /* NULL: the client's default */
+    const kwa_extra_info_t *extra_info; /* NULL: none */
+} kwa_envelope_t;
+
+/* The header/body/footer frame of an interactive message. */
+typedef struct kwa_frame {
+    const char *header;           /* text header (<= 60 chars), or NULL */
+    const cJSON *header_object;   /* or a header object passed through */
+    const char *body;             /* required, <= 1024 chars */
+    const char *footer;           /* <= 60 chars, or NULL */
+} kwa_frame_t;
+
+typedef struct kwa_text {
+    kwa_envelope_t envelope;
+    const char *body; /* 1..4096 characters */
+    int preview_url;
+} kwa_text_t;
+
+typedef struct kwa_cta_url {
+    kwa_envelope_t envelope;
+    kwa_frame_t frame;
+    const char *display_text; /* 1..20 characters */
+    const char *url;          /* absolute http(s) URL */
+} kwa_cta_url_t;
+
+typedef struct kwa_flow {
+    kwa_envelope_t envelope;
+    kwa_frame_t frame;
+    const cJSON *parameters; /* Meta's action.parameters, passed through;
+                                flow_message_version defaults to "3" */
+} kwa_flow_t;
+
+typedef struct kwa_client kwa_client_t;
+
+/* Initialises libcurl once; safe to call from several threads. Optional:
+ * kwa_client_new() calls it. Returns 0, or -1 if libcurl failed. */
+int kwa_global_init(void);
+
+/* Returns a new client (free with kwa_client_free), or NULL with err set
+ * (kind KWA_CONFIG or KWA_NOMEM; err needs kwa_result_free). */
+kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err);
+
+/* Closes the connection and frees the client. NULL is a no-op. */
+void kwa_client_free(kwa_client_t *client);
+
+/* Each call sends one request and fills res (free with kwa_result_free).
+ * Returns 0 when res->kind == KWA_OK, -1 otherwise. Inputs are borrowed. */
+int kwa_client_send_text(kwa_client_t *client, const kwa_text_t *msg,
+                         kwa_result_t *res);
+int kwa_client_send_cta_url(kwa_client_t *client, const kwa_cta_url_t *msg,
+                            kwa_result_t *res);
+int kwa_client_send_flow(kwa_client_t *client, const kwa_flow_t *msg,
+                         kwa_result_t *res);
+int kwa_client_publish_flow(kwa_client_t *client, const char *flow_id,
+                            kwa_result_t *res);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* KWA_H */

@@ -1,0 +1,100 @@
+/*
+ * kwa_core.h - internal interfaces of the pure core: configuration,
+ * validation, request building and response parsing. Nothing declared
+ * here does I/O or knows about Lua, so all of it can be tested and fuzzed
+ * alone. The transport (kwa_transport.h) and the Lua binding sit on top.
+ *
+ * Conventions: functions that can fail take the kwa_result_t to fill and
+ * return 0 on success or -1 after filling it (kwa_fail). Strings in a
+ * kwa_config_t and a kwa_request_t are owned by them.
+ */
+#ifndef KWA_CORE_H
+#define KWA_CORE_H
+
+#include "kwa.h"
+
+#define KWA_MAX_RESPONSE (1024 * 1024) /* larger answers are refused */
+
+/* ---- results (kwa_result.c) ---- */
+
+/* Fills res with kind, field (may be NULL) and a printf-style message.
+ * Returns -1 so callers can `return kwa_fail(...)`. */
+int kwa_fail(kwa_result_t *res, kwa_kind_t kind, const char *field,
+             const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 4, 5)))
+#endif
+    ;
+
+/* Copies at most cap-1 bytes of s into dst, never splitting a UTF-8
+ * character, always NUL-terminating. */
+void kwa_copy_text(char *dst, size_t cap, const char *s, size_t len);
+
+/* ---- UTF-8 (kwa_utf8.c) ---- */
+
+/* Number of code points in s[0..len), or -1 if it is not valid UTF-8
+ * (overlong forms, surrogates and values past U+10FFFF are invalid). */
+long kwa_utf8_count(const char *s, size_t len);
+
+/* Byte length of the first max_chars code points of valid UTF-8 s. */
+size_t kwa_utf8_prefix(const char *s, size_t len, size_t max_chars);
+
+/* ---- configuration (kwa_config.c) ---- */
+
+typedef struct kwa_config {
+    char *sid, *api_key, *base_url, *from, *ca_file; /* owned; from, ca_file may be NULL */
+    long timeout_ms, connect_timeout_ms;
+} kwa_config_t;
+
+/* Validates opts and copies them into cfg (kind KWA_CONFIG on bad input).
+ * On failure cfg holds nothing to free. */
+int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *opts,
+                    kwa_result_t *err);
+void kwa_config_free(kwa_config_t *cfg);
+
+/* ---- validation (kwa_validate.c) ---- */
+
+int kwa_is_phone(const char *s);
+int kwa_check_phone(kwa_result_t *err, const char *field, const char *s);
+/* A required (min >= 1) or optional (min == 0, NULL allowed) string of
+ * min..max code points of valid UTF-8. */
+int kwa_check_text(kwa_result_t *err, const char *field, const char *s,
+                   size_t min, size_t max);
+int kwa_check_url(kwa_result_t *err, const char *field, const char *s);
+int kwa_check_flow_id(kwa_result_t *err, const char *field, const char *s);
+int kwa_check_envelope(kwa_result_t *err, const kwa_config_t *cfg,
+                       const kwa_envelope_t *env);
+int kwa_check_frame(kwa_result_t *err, const kwa_frame_t *frame);
+int kwa_check_flow_parameters(kwa_result_t *err, const cJSON *params);
+
+/* ---- requests (kwa_request.c) ---- */
+
+typedef struct kwa_request {
+    char *url;       /* owned: absolute URL */
+    char *body;      /* owned: JSON text, or "" for publish */
+    size_t body_len;
+} kwa_request_t;
+
+/* Each validates the message, then fills req (free with kwa_request_free).
+ * On failure req holds nothing to free and err says why. */
+int kwa_request_text(kwa_request_t *req, const kwa_config_t *cfg,
+                     const kwa_text_t *msg, kwa_result_t *err);
+int kwa_request_cta_url(kwa_request_t *req, const kwa_config_t *cfg,
+                        const kwa_cta_url_t *msg, kwa_result_t *err);
+int kwa_request_flow(kwa_request_t *req, const kwa_config_t *cfg,
+                     const kwa_flow_t *msg, kwa_result_t *err);
+int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
+                        const char *flow_id, kwa_result_t *err);
+void kwa_request_free(kwa_request_t *req);
+
+/* ---- responses (kwa_response.c) ---- */
+
+typedef enum kwa_op { KWA_OP_SEND, KWA_OP_PUBLISH } kwa_op_t;
+
+/* Interprets an HTTP answer (status, body bytes) into res, releasing what
+ * res held before. Never fails on bad input: a body that is not JSON is
+ * kept in res->raw. Returns 0 if res->kind == KWA_OK, else -1. */
+int kwa_response_parse(kwa_result_t *res, kwa_op_t op, long status,
+                       const char *body, size_t len);
+
+#endif /* KWA_CORE_H */

@@ -1,0 +1,258 @@
+/*
+ * kwa_lua.c - the kaleyra.whatsapp.core module: the Client userdata and
+ * its methods, and the Lua shape of results and errors.
+ *
+ * Handle first, resource second: new() creates a zeroed userdata with its
+ * metatable before any C allocation, so __gc can always clean up. close,
+ * __close and __gc are one idempotent function; any other method on a
+ * closed client raises. Errors a correct program can meet come back as
+ * nil, err (a table with the kaleyra.whatsapp.Error metatable, whose
+ * __tostring lua/kaleyra/whatsapp.lua provides); argument type errors and
+ * unknown keys raise. Only luaopen_kaleyra_whatsapp_core is exported.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kwa_lua.h"
+
+static const char *const option_keys[] = {
+    "sid", "api_key", "region", "base_url", "from", "timeout",
+    "connect_timeout", "ca_file", NULL};
+
+static kwa_lua_client_t *check_client(lua_State *L)
+{
+    kwa_lua_client_t *ud = luaL_checkudata(L, 1, KWA_LUA_CLIENT);
+
+    if (ud->client == NULL)
+        luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
+    return ud;
+}
+
+static void set_string(lua_State *L, const char *key, const char *value)
+{
+    if (value != NULL && value[0] != '\0') {
+        lua_pushstring(L, value);
+        lua_setfield(L, -2, key);
+    }
+}
+
+static void set_body(lua_State *L, const kwa_result_t *r)
+{
+    if (r->body != NULL) {
+        kwa_lua_push_json(L, r->body);
+        lua_setfield(L, -2, "body");
+    } else if (r->raw != NULL) {
+        lua_pushlstring(L, r->raw, r->raw_len);
+        lua_setfield(L, -2, "body");
+    }
+}
+
+/* Pushes nil, err for r and returns 2; raises on KWA_NOMEM. */
+static int push_failure(lua_State *L, const kwa_result_t *r)
+{
+    if (r->kind == KWA_NOMEM)
+        luaL_error(L, "not enough memory");
+    lua_pushnil(L);
+    lua_createtable(L, 0, 10);
+    set_string(L, "kind", kwa_kind_name(r->kind));
+    set_string(L, "message", r->message);
+    set_string(L, "code", r->code);
+    set_string(L, "field", r->field);
+    if (r->status > 0) {
+        lua_pushinteger(L, r->status);
+        lua_setfield(L, -2, "status");
+    }
+    lua_pushboolean(L, r->retryable);
+    lua_setfield(L, -2, "retryable");
+    lua_pushboolean(L, r->sent);
+    lua_setfield(L, -2, "sent");
+    if (r->details != NULL) {
+        kwa_lua_push_json(L, r->details);
+        lua_setfield(L, -2, "details");
+    }
+    set_body(L, r);
+    luaL_getmetatable(L, KWA_LUA_ERROR);
+    lua_setmetatable(L, -2);
+    return 2;
+}
+
+/* Pushes the result of a finished call: a table, or nil, err. */
+static int push_outcome(lua_State *L, kwa_lua_client_t *ud, kwa_op_t op)
+{
+    const kwa_result_t *r = &ud->res;
+
+    kwa_lua_scratch_release(&ud->scratch);
+    if (r->kind != KWA_OK)
+        return push_failure(L, r);
+    lua_createtable(L, 0, 6);
+    lua_pushinteger(L, r->status);
+    lua_setfield(L, -2, "status");
+    if (op == KWA_OP_PUBLISH) {
+        lua_pushboolean(L, r->success);
+        lua_setfield(L, -2, "success");
+    } else {
+        set_string(L, "code", r->code);
+        set_string(L, "message", r->message);
+        set_string(L, "message_id", r->message_id);
+    }
+    set_body(L, r);
+    return 1;
+}
+
+/* Reads a number option: nil leaves 0 (the default); anything else must
+ * be a positive number. */
+static int number_option(lua_State *L, const char *key, double *out,
+                         kwa_result_t *err)
+{
+    lua_getfield(L, 1, key);
+    if (lua_isnil(L, -1))
+        return 0;
+    if (lua_type(L, -1) != LUA_TNUMBER || !(lua_tonumber(L, -1) > 0))
+        return kwa_fail(err, KWA_CONFIG, key,
+                        "%s must be a positive number of seconds", key);
+    *out = lua_tonumber(L, -1);
+    return 0;
+}
+
+static int client_new(lua_State *L)
+{
+    kwa_lua_client_t *ud;
+    kwa_options_t o;
+    kwa_result_t *err;
+
+    luaL_checktype(L, 1, LUA_TTABLE);
+    kwa_lua_check_keys(L, 1, "whatsapp.new", option_keys);
+    ud = kwa_newuserdata(L, sizeof *ud);
+    memset(ud, 0, sizeof *ud);
+    luaL_getmetatable(L, KWA_LUA_CLIENT);
+    lua_setmetatable(L, -2);
+    err = &ud->res;
+    memset(&o, 0, sizeof o);
+    if (kwa_lua_string_field(L, 1, "sid", "sid", &o.sid, err, KWA_CONFIG) ||
+        kwa_lua_string_field(L, 1, "api_key", "api_key", &o.api_key, err, KWA_CONFIG) ||
+        kwa_lua_string_field(L, 1, "region", "region", &o.region, err, KWA_CONFIG) ||
+        kwa_lua_string_field(L, 1, "base_url", "base_url", &o.base_url, err, KWA_CONFIG) ||
+        kwa_lua_string_field(L, 1, "from", "from", &o.from, err, KWA_CONFIG) ||
+        kwa_lua_string_field(L, 1, "ca_file", "ca_file", &o.ca_file, err, KWA_CONFIG) ||
+        number_option(L, "timeout", &o.timeout, err) ||
+        number_option(L, "connect_timeout", &o.connect_timeout, err))
+        return push_failure(L, err);
+    ud->client = kwa_client_new(&o, err);
+    if (ud->client == NULL)
+        return push_failure(L, err);
+    kwa_copy_text(ud->sid, sizeof ud->sid, o.sid, strlen(o.sid));
+    lua_pushvalue(L, 2);
+    return 1;
+}
+
+static int client_send_text(lua_State *L)
+{
+    kwa_lua_client_t *ud = check_client(L);
+    kwa_text_t m;
+
+    kwa_result_free(&ud->res);
+    if (kwa_lua_read_text(L, 2, &ud->scratch, &m, &ud->res) == 0)
+        kwa_client_send_text(ud->client, &m, &ud->res);
+    return push_outcome(L, ud, KWA_OP_SEND);
+}
+
+static int client_send_cta_url(lua_State *L)
+{
+    kwa_lua_client_t *ud = check_client(L);
+    kwa_cta_url_t m;
+
+    kwa_result_free(&ud->res);
+    if (kwa_lua_read_cta_url(L, 2, &ud->scratch, &m, &ud->res) == 0)
+        kwa_client_send_cta_url(ud->client, &m, &ud->res);
+    return push_outcome(L, ud, KWA_OP_SEND);
+}
+
+static int client_send_flow(lua_State *L)
+{
+    kwa_lua_client_t *ud = check_client(L);
+    kwa_flow_t m;
+
+    kwa_result_free(&ud->res);
+    if (kwa_lua_read_flow(L, 2, &ud->scratch, &m, &ud->res) == 0)
+        kwa_client_send_flow(ud->client, &m, &ud->res);
+    return push_outcome(L, ud, KWA_OP_SEND);
+}
+
+static int client_publish_flow(lua_State *L)
+{
+    kwa_lua_client_t *ud = check_client(L);
+    size_t len;
+    const char *flow_id = luaL_checklstring(L, 2, &len);
+
+    kwa_result_free(&ud->res);
+    if (strlen(flow_id) != len)
+        kwa_fail(&ud->res, KWA_VALIDATION, "flow_id", "flow_id contains a NUL byte");
+    else
+        kwa_client_publish_flow(ud->client, flow_id, &ud->res);
+    return push_outcome(L, ud, KWA_OP_PUBLISH);
+}
+
+static int client_close(lua_State *L)
+{
+    kwa_lua_client_t *ud = luaL_checkudata(L, 1, KWA_LUA_CLIENT);
+
+    kwa_client_free(ud->client);
+    ud->client = NULL;
+    kwa_result_free(&ud->res);
+    kwa_lua_scratch_free(&ud->scratch);
+    return 0;
+}
+
+static int client_tostring(lua_State *L)
+{
+    kwa_lua_client_t *ud = luaL_checkudata(L, 1, KWA_LUA_CLIENT);
+
+    if (ud->client == NULL)
+        lua_pushstring(L, KWA_LUA_CLIENT " (closed)");
+    else
+        lua_pushfstring(L, KWA_LUA_CLIENT " (sid %s)", ud->sid);
+    return 1;
+}
+
+static const luaL_Reg client_methods[] = {
+    {"send_text", client_send_text},
+    {"send_cta_url", client_send_cta_url},
+    {"send_flow", client_send_flow},
+    {"publish_flow", client_publish_flow},
+    {"close", client_close},
+    {NULL, NULL},
+};
+
+static const luaL_Reg client_meta[] = {
+    {"__gc", client_close},
+    {"__close", client_close},
+    {"__tostring", client_tostring},
+    {NULL, NULL},
+};
+
+#if defined(__GNUC__)
+__attribute__((visibility("default")))
+#endif
+int luaopen_kaleyra_whatsapp_core(lua_State *L)
+{
+    lua_newtable(L);                     /* M */
+    luaL_newmetatable(L, KWA_LUA_CLIENT); /* M, mt */
+    kwa_setfuncs(L, client_meta);
+    lua_newtable(L);                     /* M, mt, methods */
+    kwa_setfuncs(L, client_methods);
+    lua_pushvalue(L, -1);
+    lua_setfield(L, -3, "__index");      /* M, mt, methods */
+    lua_setfield(L, -3, "Client");       /* M, mt */
+    lua_pop(L, 1);
+    luaL_newmetatable(L, KWA_LUA_ERROR); /* M, Error */
+    lua_setfield(L, -2, "Error");
+    luaL_newmetatable(L, KWA_LUA_ARRAY); /* M, array_mt */
+    lua_setfield(L, -2, "array_mt");
+    lua_pushlightuserdata(L, NULL);
+    lua_setfield(L, -2, "null");
+    lua_pushcfunction(L, client_new);
+    lua_setfield(L, -2, "new");
+    lua_pushliteral(L, KWA_VERSION);
+    lua_setfield(L, -2, "version");
+    return 1;
+}

@@ -1,0 +1,76 @@
+/*
+ * kwa_lua.h - internals shared by the Lua binding's files: the client
+ * userdata, Lua<->JSON conversion and message-table reading. Nothing here
+ * is exported from the module except luaopen_kaleyra_whatsapp_core.
+ *
+ * Ownership: every C allocation a call makes while it can still raise is
+ * anchored in the client userdata (res, scratch), which frees it at the
+ * next call, at close and at __gc. So a Lua error (out of memory, a bad
+ * argument) never leaks, and no Lua error ever crosses libcurl frames:
+ * libcurl runs only after all Lua values have been read.
+ */
+#ifndef KWA_LUA_H
+#define KWA_LUA_H
+
+#include "kwa_core.h"
+#include "kwa_lua_compat.h"
+
+#define KWA_LUA_CLIENT "kaleyra.whatsapp.Client"
+#define KWA_LUA_ERROR "kaleyra.whatsapp.Error"
+#define KWA_LUA_ARRAY "kaleyra.whatsapp.array_mt"
+#define KWA_LUA_MAX_DEPTH 32
+#define KWA_LUA_MAX_STRING (1024 * 1024)
+
+/* C memory one call borrows while it converts a message. */
+typedef struct kwa_lua_scratch {
+    const char **to;
+    size_t to_cap;
+    cJSON *header, *flow; /* passthrough trees */
+    kwa_extra_info_t extra;
+} kwa_lua_scratch_t;
+
+typedef struct kwa_lua_client {
+    kwa_client_t *client; /* NULL once closed */
+    kwa_result_t res;     /* the last call's outcome */
+    kwa_lua_scratch_t scratch;
+    char sid[65];
+} kwa_lua_client_t;
+
+/* ---- kwa_lua_json.c ---- */
+
+/* Converts the value at idx into a cJSON tree stored in *anchor before it
+ * is filled, so a raise leaves it reachable for freeing. Returns 0, or -1
+ * with err set (kind KWA_VALIDATION, field = path) for values JSON cannot
+ * carry: cycles, depth past KWA_LUA_MAX_DEPTH, NaN/inf, mixed or sparse
+ * tables, non-string keys, invalid UTF-8, NUL bytes, huge strings. */
+int kwa_lua_to_json(lua_State *L, int idx, const char *field, cJSON **anchor,
+                    kwa_result_t *err);
+
+/* Pushes item as Lua values: objects and arrays become tables (arrays get
+ * the array metatable), null becomes the null sentinel. */
+void kwa_lua_push_json(lua_State *L, const cJSON *item);
+
+/* ---- kwa_lua_message.c ---- */
+
+/* Read the message table at idx. Raise on a non-table or an unknown key
+ * (programmer errors); return -1 with err set for bad field values. */
+int kwa_lua_read_text(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                      kwa_text_t *m, kwa_result_t *err);
+int kwa_lua_read_cta_url(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                         kwa_cta_url_t *m, kwa_result_t *err);
+int kwa_lua_read_flow(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                      kwa_flow_t *m, kwa_result_t *err);
+/* Pushes field `key` of the table at idx and leaves it on the stack (so
+ * the string stays alive for the call); *out is NULL when nil. -1 with
+ * err set (kind, field) if it is not a string or holds a NUL byte. */
+int kwa_lua_string_field(lua_State *L, int idx, const char *key,
+                         const char *field, const char **out,
+                         kwa_result_t *err, kwa_kind_t kind);
+/* Raises if the table at idx has a key outside allowed (NULL-terminated). */
+void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
+                        const char *const *allowed);
+/* Frees the passthrough trees (after each call) or everything (close). */
+void kwa_lua_scratch_release(kwa_lua_scratch_t *s);
+void kwa_lua_scratch_free(kwa_lua_scratch_t *s);
+
+#endif /* KWA_LUA_H */

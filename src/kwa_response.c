@@ -1,0 +1,160 @@
+/*
+ * kwa_response.c - turns an HTTP answer into a kwa_result_t: success with
+ * the message id, or an error kind from the Kaleyra code (RBC001, WA401,
+ * WA-401, WA400, WA-400, E110, WA500, WA-500) or, failing that, from the
+ * HTTP status.
+ *
+ * Caveats: any 2xx is a success even when its body is not JSON (the API
+ * documents' own 202 sample is not valid JSON), because reporting an
+ * accepted message as failed invites a duplicate send; in that case the
+ * code and message_id are picked out of the text leniently. Non-JSON
+ * error bodies (a proxy's HTML page) are kept in res->raw.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kwa_core.h"
+
+static const struct {
+    const char *code;
+    kwa_kind_t kind;
+    int retryable;
+} codes[] = {
+    {"RBC001", KWA_AUTH, 0},     {"WA401", KWA_AUTH, 0},
+    {"WA-401", KWA_AUTH, 0},     {"WA400", KWA_PAYLOAD, 0},
+    {"WA-400", KWA_PAYLOAD, 0},  {"E110", KWA_BALANCE, 0},
+    {"WA500", KWA_SERVER, 1},    {"WA-500", KWA_SERVER, 1},
+};
+
+static void kind_from_status(kwa_result_t *res)
+{
+    long s = res->status;
+
+    res->retryable = 0;
+    if (s == 401 || s == 403)
+        res->kind = KWA_AUTH;
+    else if (s == 402)
+        res->kind = KWA_BALANCE;
+    else if (s == 404 || s == 405)
+        res->kind = KWA_CONFIG; /* wrong base_url, region or path */
+    else if (s == 408)
+        res->kind = KWA_TIMEOUT, res->retryable = 1;
+    else if (s == 429)
+        res->kind = KWA_RATE_LIMIT, res->retryable = 1;
+    else if (s >= 400 && s < 500)
+        res->kind = KWA_PAYLOAD;
+    else if (s >= 500 && s < 600)
+        res->kind = KWA_SERVER, res->retryable = 1;
+    else
+        res->kind = KWA_PROTOCOL; /* 1xx, 3xx (redirects are not followed) */
+}
+
+static void classify(kwa_result_t *res)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strcmp(res->code, codes[i].code) == 0) {
+            res->kind = codes[i].kind;
+            res->retryable = codes[i].retryable;
+            return;
+        }
+    kind_from_status(res);
+    if (res->status == 503 || res->status == 429)
+        res->retryable = 1;
+}
+
+static void copy_member(char *dst, size_t cap, const cJSON *obj, const char *name)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (cJSON_IsString(item))
+        kwa_copy_text(dst, cap, item->valuestring, strlen(item->valuestring));
+}
+
+/* Finds "key" : "value" in text that is almost JSON and copies value. */
+static void scan_member(char *dst, size_t cap, const char *s, size_t len,
+                        const char *key)
+{
+    size_t klen = strlen(key), i, j;
+
+    for (i = 0; i + klen + 2 <= len; i++) {
+        if (s[i] != '"' || memcmp(s + i + 1, key, klen) != 0 || s[i + 1 + klen] != '"')
+            continue;
+        j = i + klen + 2;
+        while (j < len && strchr(" \t\r\n", s[j]) != NULL && s[j] != '\0')
+            j++;
+        if (j >= len || s[j] != ':')
+            continue;
+        j++;
+        while (j < len && strchr(" \t\r\n", s[j]) != NULL && s[j] != '\0')
+            j++;
+        if (j >= len || s[j] != '"')
+            continue;
+        for (i = ++j; j < len && s[j] != '"' && s[j] != '\\'; j++)
+            ;
+        if (j < len && s[j] == '"' && kwa_utf8_count(s + i, j - i) >= 0)
+            kwa_copy_text(dst, cap, s + i, j - i);
+        return;
+    }
+}
+
+static void keep_raw(kwa_result_t *res, const char *body, size_t len)
+{
+    res->raw = malloc(len + 1);
+    if (res->raw == NULL)
+        return; /* the status still says what happened */
+    memcpy(res->raw, body, len);
+    res->raw[len] = '\0';
+    res->raw_len = len;
+}
+
+static int success(kwa_result_t *res, kwa_op_t op)
+{
+    const cJSON *data, *flag;
+
+    if (op == KWA_OP_PUBLISH) {
+        flag = cJSON_GetObjectItemCaseSensitive(res->body, "success");
+        res->success = cJSON_IsTrue(flag);
+        if (cJSON_IsFalse(flag))
+            return kwa_fail(res, KWA_SERVER, NULL,
+                            "publish answered HTTP %ld with success: false",
+                            res->status);
+        return 0;
+    }
+    data = cJSON_GetObjectItemCaseSensitive(res->body, "data");
+    copy_member(res->message_id, sizeof res->message_id, data, "message_id");
+    return 0;
+}
+
+int kwa_response_parse(kwa_result_t *res, kwa_op_t op, long status,
+                       const char *body, size_t len)
+{
+    kwa_result_free(res);
+    res->status = status;
+    res->sent = 1;
+    if (len > 0)
+        res->body = cJSON_ParseWithLength(body, len);
+    if (res->body != NULL) {
+        copy_member(res->code, sizeof res->code, res->body, "code");
+        copy_member(res->message, sizeof res->message, res->body, "message");
+        res->details = cJSON_GetObjectItemCaseSensitive(res->body, "error");
+    } else if (len > 0) {
+        keep_raw(res, body, len);
+    }
+    if (status >= 200 && status < 300) {
+        if (res->body == NULL && len > 0) {
+            scan_member(res->code, sizeof res->code, body, len, "code");
+            scan_member(res->message, sizeof res->message, body, len, "message");
+            scan_member(res->message_id, sizeof res->message_id, body, len, "message_id");
+        }
+        return success(res, op);
+    }
+    classify(res);
+    if (res->message[0] == '\0' && cJSON_IsString(res->details))
+        copy_member(res->message, sizeof res->message, res->body, "error");
+    if (res->message[0] == '\0')
+        kwa_fail(res, res->kind, NULL, "HTTP %ld with %s body", status,
+                 res->body ? "an unexpected" : len ? "a non-JSON" : "an empty");
+    return -1;
+}

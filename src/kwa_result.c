@@ -1,0 +1,63 @@
+/*
+ * kwa_result.c - the result/error value every call fills: filling it with
+ * an error, copying text into its fixed buffers, releasing it.
+ *
+ * Messages are built only from the library's own words and field names,
+ * never from the caller's values, so no phone number, message text or API
+ * key can end up in an error string.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kwa_core.h"
+
+static const char *const kind_names[] = {
+    "ok", "validation", "config", "auth", "payload", "balance",
+    "rate_limit", "server", "network", "timeout", "tls", "protocol", "nomem",
+};
+
+const char *kwa_kind_name(kwa_kind_t kind)
+{
+    if ((unsigned)kind < sizeof kind_names / sizeof kind_names[0])
+        return kind_names[kind];
+    return "unknown";
+}
+
+void kwa_result_free(kwa_result_t *res)
+{
+    if (res == NULL)
+        return;
+    cJSON_Delete(res->body);
+    free(res->raw);
+    memset(res, 0, sizeof *res);
+}
+
+void kwa_copy_text(char *dst, size_t cap, const char *s, size_t len)
+{
+    if (cap == 0)
+        return;
+    if (len >= cap) {
+        len = cap - 1;
+        /* back up over continuation bytes so no character is split */
+        while (len > 0 && ((unsigned char)s[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(dst, s, len);
+    dst[len] = '\0';
+}
+
+int kwa_fail(kwa_result_t *res, kwa_kind_t kind, const char *field,
+             const char *fmt, ...)
+{
+    va_list ap;
+
+    res->kind = kind;
+    if (field != NULL)
+        kwa_copy_text(res->field, sizeof res->field, field, strlen(field));
+    va_start(ap, fmt);
+    vsnprintf(res->message, sizeof res->message, fmt, ap);
+    va_end(ap);
+    return -1;
+}

@@ -1,0 +1,260 @@
+/*
+ * kwa_validate.c - the rules a message must meet before anything goes on
+ * the wire. Each check fills err (kind KWA_VALIDATION, the field's name,
+ * a message that never repeats the caller's value) and returns -1, or
+ * returns 0. Limits are WhatsApp's, counted in characters.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "kwa_core.h"
+
+int kwa_is_phone(const char *s)
+{
+    size_t digits = 0;
+
+    if (s == NULL)
+        return 0;
+    if (*s == '+')
+        s++;
+    for (; *s != '\0'; s++, digits++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return digits >= 8 && digits <= 15;
+}
+
+int kwa_check_phone(kwa_result_t *err, const char *field, const char *s)
+{
+    if (s == NULL)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is required", field);
+    if (!kwa_is_phone(s))
+        return kwa_fail(err, KWA_VALIDATION, field,
+                        "%s must be an E.164 number: optional '+' and 8 to 15 digits",
+                        field);
+    return 0;
+}
+
+int kwa_check_text(kwa_result_t *err, const char *field, const char *s,
+                   size_t min, size_t max)
+{
+    long n;
+
+    if (s == NULL) {
+        if (min == 0)
+            return 0;
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is required", field);
+    }
+    n = kwa_utf8_count(s, strlen(s));
+    if (n < 0)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is not valid UTF-8", field);
+    if ((size_t)n < (min ? min : 1) || (size_t)n > max)
+        return kwa_fail(err, KWA_VALIDATION, field,
+                        "%s must be %zu to %zu characters, got %ld", field,
+                        min ? min : 1, max, n);
+    return 0;
+}
+
+int kwa_check_url(kwa_result_t *err, const char *field, const char *s)
+{
+    const char *host;
+    const unsigned char *p;
+
+    if (kwa_check_text(err, field, s, 1, 2000) != 0)
+        return -1;
+    if (strncasecmp(s, "https://", 8) == 0)
+        host = s + 8;
+    else if (strncasecmp(s, "http://", 7) == 0)
+        host = s + 7;
+    else
+        return kwa_fail(err, KWA_VALIDATION, field,
+                        "%s must be an absolute http:// or https:// URL", field);
+    if (*host == '\0' || strchr("/?#:@", *host) != NULL)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s has no host", field);
+    for (p = (const unsigned char *)s; *p != '\0'; p++)
+        if (*p <= 0x20 || *p == 0x7F)
+            return kwa_fail(err, KWA_VALIDATION, field,
+                            "%s must not contain spaces or control characters",
+                            field);
+    return 0;
+}
+
+int kwa_check_flow_id(kwa_result_t *err, const char *field, const char *s)
+{
+    const char *p;
+
+    if (s == NULL || *s == '\0')
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is required", field);
+    for (p = s; *p != '\0'; p++)
+        if (*p < '0' || *p > '9')
+            return kwa_fail(err, KWA_VALIDATION, field,
+                            "%s must contain digits only", field);
+    if (p - s > 32)
+        return kwa_fail(err, KWA_VALIDATION, field,
+                        "%s must be at most 32 digits", field);
+    return 0;
+}
+
+static int check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x)
+{
+    /* refs longer than 255 characters are cut later, as the service does;
+     * they must still be UTF-8 so the cut lands on a character boundary */
+    static const size_t no_limit = (size_t)-1;
+
+    if (x == NULL)
+        return 0;
+    if (kwa_check_text(err, "extra_info.ref", x->ref, 0, no_limit) ||
+        kwa_check_text(err, "extra_info.ref1", x->ref1, 0, no_limit) ||
+        kwa_check_text(err, "extra_info.ref2", x->ref2, 0, no_limit) ||
+        kwa_check_text(err, "extra_info.wa_source", x->wa_source, 0, 64))
+        return -1;
+    return 0;
+}
+
+int kwa_check_envelope(kwa_result_t *err, const kwa_config_t *cfg,
+                       const kwa_envelope_t *env)
+{
+    char field[32];
+    size_t i;
+
+    if (env->to == NULL || env->to_count == 0)
+        return kwa_fail(err, KWA_VALIDATION, "to",
+                        "to is required: one or more E.164 numbers");
+    for (i = 0; i < env->to_count; i++) {
+        if (env->to_count == 1)
+            strcpy(field, "to");
+        else
+            snprintf(field, sizeof field, "to[%zu]", i + 1);
+        if (kwa_check_phone(err, field, env->to[i]) != 0)
+            return -1;
+    }
+    if (env->from != NULL) {
+        if (kwa_check_phone(err, "from", env->from) != 0)
+            return -1;
+    } else if (cfg->from == NULL) {
+        return kwa_fail(err, KWA_VALIDATION, "from",
+                        "from is required: set it on the client or the message");
+    }
+    return check_extra_info(err, env->extra_info);
+}
+
+static const char *const header_types[] = {"text", "image", "video", "document", NULL};
+
+static int one_of(const char *s, const char *const *list)
+{
+    for (; *list != NULL; list++)
+        if (strcmp(s, *list) == 0)
+            return 1;
+    return 0;
+}
+
+static int check_header_object(kwa_result_t *err, const cJSON *h)
+{
+    const cJSON *type = cJSON_GetObjectItemCaseSensitive(h, "type");
+
+    if (!cJSON_IsObject(h))
+        return kwa_fail(err, KWA_VALIDATION, "header",
+                        "header must be a string or an object");
+    if (!cJSON_IsString(type) || !one_of(type->valuestring, header_types))
+        return kwa_fail(err, KWA_VALIDATION, "header.type",
+                        "header.type must be text, image, video or document");
+    if (strcmp(type->valuestring, "text") == 0) {
+        const cJSON *text = cJSON_GetObjectItemCaseSensitive(h, "text");
+        if (!cJSON_IsString(text))
+            return kwa_fail(err, KWA_VALIDATION, "header.text",
+                            "header.text is required for a text header");
+        return kwa_check_text(err, "header.text", text->valuestring, 1, 60);
+    }
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(h, type->valuestring)))
+        return kwa_fail(err, KWA_VALIDATION, "header",
+                        "a media header needs an object named after its type");
+    return 0;
+}
+
+int kwa_check_frame(kwa_result_t *err, const kwa_frame_t *frame)
+{
+    if (frame->header != NULL && frame->header_object != NULL)
+        return kwa_fail(err, KWA_VALIDATION, "header",
+                        "header is either a string or an object, not both");
+    if (frame->header_object != NULL &&
+        check_header_object(err, frame->header_object) != 0)
+        return -1;
+    if (kwa_check_text(err, "header", frame->header, 0, 60) ||
+        kwa_check_text(err, "body", frame->body, 1, 1024) ||
+        kwa_check_text(err, "footer", frame->footer, 0, 60))
+        return -1;
+    return 0;
+}
+
+/* An optional string member of params: absent is fine, anything else must
+ * be a string of min..max characters. */
+static int check_member(kwa_result_t *err, const cJSON *params,
+                        const char *name, const char *field, size_t min,
+                        size_t max)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(params, name);
+
+    if (item == NULL)
+        return 0;
+    if (!cJSON_IsString(item))
+        return kwa_fail(err, KWA_VALIDATION, field, "%s must be a string", field);
+    return kwa_check_text(err, field, item->valuestring, min, max);
+}
+
+static int check_payload(kwa_result_t *err, const cJSON *payload)
+{
+    const cJSON *data;
+
+    if (payload == NULL)
+        return 0;
+    if (!cJSON_IsObject(payload))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action_payload",
+                        "flow.flow_action_payload must be a table");
+    if (check_member(err, payload, "screen", "flow.flow_action_payload.screen", 1, 256))
+        return -1;
+    data = cJSON_GetObjectItemCaseSensitive(payload, "data");
+    if (data != NULL && (!cJSON_IsObject(data) || data->child == NULL))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action_payload.data",
+                        "flow.flow_action_payload.data must be a non-empty table");
+    return 0;
+}
+
+int kwa_check_flow_parameters(kwa_result_t *err, const cJSON *p)
+{
+    static const char *const actions[] = {"navigate", "data_exchange", NULL};
+    static const char *const modes[] = {"draft", "published", NULL};
+    const cJSON *id, *name, *item;
+
+    if (!cJSON_IsObject(p))
+        return kwa_fail(err, KWA_VALIDATION, "flow",
+                        "flow is required: a table of Meta's flow parameters");
+    id = cJSON_GetObjectItemCaseSensitive(p, "flow_id");
+    name = cJSON_GetObjectItemCaseSensitive(p, "flow_name");
+    if ((id == NULL) == (name == NULL))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_id",
+                        "flow needs exactly one of flow_id and flow_name");
+    if (id != NULL && !cJSON_IsString(id))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_id",
+                        "flow.flow_id must be a string of digits");
+    if (id != NULL && kwa_check_flow_id(err, "flow.flow_id", id->valuestring))
+        return -1;
+    if (check_member(err, p, "flow_name", "flow.flow_name", 1, 512) ||
+        check_member(err, p, "flow_message_version", "flow.flow_message_version", 1, 8) ||
+        check_member(err, p, "flow_token", "flow.flow_token", 1, 4096))
+        return -1;
+    item = cJSON_GetObjectItemCaseSensitive(p, "flow_cta");
+    if (!cJSON_IsString(item))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_cta",
+                        "flow.flow_cta is required: 1 to 30 characters");
+    if (kwa_check_text(err, "flow.flow_cta", item->valuestring, 1, 30))
+        return -1;
+    item = cJSON_GetObjectItemCaseSensitive(p, "flow_action");
+    if (item != NULL && !(cJSON_IsString(item) && one_of(item->valuestring, actions)))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action",
+                        "flow.flow_action must be navigate or data_exchange");
+    item = cJSON_GetObjectItemCaseSensitive(p, "mode");
+    if (item != NULL && !(cJSON_IsString(item) && one_of(item->valuestring, modes)))
+        return kwa_fail(err, KWA_VALIDATION, "flow.mode",
+                        "flow.mode must be draft or published");
+    return check_payload(err, cJSON_GetObjectItemCaseSensitive(p, "flow_action_payload"));
+}
