@@ -4,7 +4,8 @@
  *   KALEYRA_SID=... KALEYRA_API_KEY=... KALEYRA_FROM=+91... \
  *   [KALEYRA_BASE_URL=http://127.0.0.1:8099] ./send_text +91XXXXXXXXXX "Hello"
  *
- * Prints "accepted <message_id>" or "<kind> <code> (<status>): <message>"
+ * Prints "accepted <message_id>", or "<kind> <code> (<status>): <message>"
+ * for an answer from the service, or "<kind>: <message>" otherwise,
  * and exits 0 on success, 1 on failure, 2 on usage errors.
  */
 #include <stdio.h>
@@ -44,9 +45,11 @@ int main(int argc, char **argv)
     rc = kwa_client_send_text(client, &msg, &res);
     if (rc == 0)
         printf("accepted %s\n", res.message_id);
-    else
+    else if (res.status != 0)
         fprintf(stderr, "%s %s (%ld): %s\n", kwa_kind_name(res.kind), res.code,
                 res.status, res.message);
+    else
+        fprintf(stderr, "%s: %s\n", kwa_kind_name(res.kind), res.message);
     kwa_result_free(&res);
     kwa_client_free(client);
     return rc == 0 ? 0 : 1;

@@ -196,10 +196,12 @@ static int fill(encoder_t *e, int idx, cJSON *node)
         while (rc == 0 && lua_next(L, idx) != 0) {
             size_t len;
             const char *key = lua_tolstring(L, -2, &len); /* keys are strings */
-            push_path(e, key, 0);
-            rc = check_string(e, key, len);
-            if (rc == 0)
+            if (memchr(key, '\0', len) != NULL || kwa_utf8_count(key, len) < 0) {
+                rc = bad(e, "has a key that is not valid UTF-8 text");
+            } else {
+                push_path(e, key, 0);
                 rc = add_value(e, lua_gettop(L), node, key);
+            }
             e->len = saved;
             e->path[saved] = '\0';
             lua_pop(L, 1);

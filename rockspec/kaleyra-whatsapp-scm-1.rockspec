@@ -1,0 +1,43 @@
+-- kaleyra-whatsapp rock: the C core and its Lua binding, built by luarocks'
+-- builtin backend. libcurl and cJSON are found by library (Debian keeps
+-- curl/curl.h in a multiarch directory that luarocks does not search, but
+-- the compiler does).
+rockspec_format = "3.0"
+package = "kaleyra-whatsapp"
+version = "scm-1"
+source = {
+  url = "git+https://github.com/kaleyra-whatsapp/kaleyra-whatsapp.git",
+}
+description = {
+  summary = "Send WhatsApp messages through Kaleyra's API v2 from Lua or C",
+  detailed = [[
+    Text, call-to-action URL and WhatsApp Flow messages, and Flow
+    publishing, validated before they are sent, over libcurl with TLS
+    verification and connection reuse. Lua tables in, Lua tables out.
+  ]],
+  license = "MIT",
+}
+dependencies = {
+  "lua >= 5.4, < 5.5",
+}
+external_dependencies = {
+  CURL = { library = "curl" },
+  CJSON = { library = "cjson" },
+}
+build = {
+  type = "builtin",
+  modules = {
+    ["kaleyra.whatsapp"] = "lua/kaleyra/whatsapp.lua",
+    ["kaleyra.whatsapp.core"] = {
+      sources = {
+        "src/kwa_result.c", "src/kwa_utf8.c", "src/kwa_validate.c",
+        "src/kwa_config.c", "src/kwa_request.c", "src/kwa_response.c",
+        "src/kwa_transport.c", "src/kwa_client.c",
+        "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
+      },
+      libraries = { "curl", "cjson", "m" },
+      incdirs = { "src", "$(CJSON_INCDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(CJSON_LIBDIR)" },
+    },
+  },
+}

@@ -1,0 +1,51 @@
+-- spec/helpers.lua - what every library spec shares: the sandbox launcher,
+-- a client pointed at a running stand-in, and fixture loading.
+package.path = "./?.lua;./lua/?.lua;" .. package.path
+
+local launcher = require "sandbox.launcher"
+local whatsapp = require "kaleyra.whatsapp"
+local dkjson = require "dkjson"
+
+local M = {
+  launcher = launcher,
+  whatsapp = whatsapp,
+  creds = launcher.CREDENTIALS,
+  magic = launcher.MAGIC,
+  json = dkjson,
+}
+
+--- Starts a stand-in on a free loopback port (stop it in teardown).
+function M.start()
+  return assert(launcher.start())
+end
+
+--- Options for a client of `sandbox`; `overrides` replaces or adds keys,
+-- and a value of `M.NONE` removes one.
+M.NONE = setmetatable({}, { __name = "NONE" })
+function M.options(sandbox, overrides)
+  local opts = {
+    sid = M.creds.sid,
+    api_key = M.creds.api_key,
+    from = M.creds.from,
+    base_url = sandbox and sandbox.url,
+    timeout = 10,
+  }
+  for k, v in pairs(overrides or {}) do
+    if v == M.NONE then opts[k] = nil else opts[k] = v end
+  end
+  return opts
+end
+
+function M.client(sandbox, overrides)
+  return assert(whatsapp.new(M.options(sandbox, overrides)))
+end
+
+--- Decodes spec/fixtures/<name>.json.
+function M.fixture(name)
+  local f = assert(io.open("spec/fixtures/" .. name .. ".json"))
+  local text = f:read("a")
+  f:close()
+  return assert(dkjson.decode(text))
+end
+
+return M
