@@ -1,0 +1,25 @@
+-- sandbox/standin_account.lua: the one fake Kaleyra account the stand-in knows, and the magic
+-- values that make it answer each documented failure.
+-- Plain data that loads in LuaJIT inside nginx (standin.lua) and in Lua 5.4 (launcher.lua), so the
+-- server and its clients read one copy. None of this is secret; sandbox/README.md lists it all.
+return {
+  -- What a client needs to send a request that succeeds.
+  credentials = {
+    sid = "HXAP16XXXXXX97IN",
+    api_key = "A0000000000000000000000000000003",
+    from = "+918000000001",
+  },
+  -- Values that trigger each documented answer other than success.
+  magic = {
+    to = "+919000000001",                   -- an ordinary recipient: 202
+    to_low_balance = "+910000000110",       -- 400 E110
+    to_server_error = "+910000000500",      -- 500 WA500
+    to_bad_payload = "+910000000400",       -- 400 WA400 although the payload is well-formed
+    from_other_version = "+918000000002",   -- 401 WA-401 (number on another API version)
+    sid_no_api = "HXAP16XXXXXX97NA",        -- 401 WA-401 (account without API access)
+    flow_id = "1120000000000207",           -- publishes: 200 {"success": true}
+    flow_id_unknown = "1120000000000404",   -- 401 WA-401 (flow_id not in this account)
+    flow_id_server_error = "1120000000000500", -- 500 WA-500
+    flow_id_bad_payload = "1120000000000400",  -- 400 WA-400
+  },
+}

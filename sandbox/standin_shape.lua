@@ -1,0 +1,161 @@
+-- sandbox/standin_shape.lua: decides whether a send-message request body has the shape that the
+-- Kaleyra v2 docs (and the Meta objects they embed) describe. It does no I/O and never uses ngx,
+-- so it runs the same under LuaJIT in nginx as under plain Lua.
+-- M.decode(text) returns the decoded tree, or nil and a reason.
+-- M.check_message(tree) returns true, or nil and a reason that names the offending field.
+-- M.recipients(to) returns the numbers in a "to" string without their "+", or nil.
+-- Caveat: Debian's lua-cjson 2.1.0 decodes [] and {} to the same empty table and has no option to
+-- tell them apart. So cjson only judges whether the text is strict JSON, and dkjson builds the tree,
+-- because dkjson tags every object and array with a __jsontype metatable. (dkjson alone would accept
+-- comments and trailing text.)
+local cjson = require "cjson.safe"
+local dkjson = require "dkjson"
+
+local M = {}
+
+-- The JSON kind of a decoded value: "object", "array", "string", "number", "boolean" or "null".
+local function kind(v)
+  if v == dkjson.null then return "null" end
+  local t = type(v)
+  if t == "table" then
+    local mt = getmetatable(v)
+    return mt and mt.__jsontype or "object"
+  end
+  return t
+end
+
+local function is_object(v) return kind(v) == "object" end
+local function is_text(v) return type(v) == "string" and v ~= "" end
+
+function M.decode(text)
+  if type(text) ~= "string" or text == "" then return nil, "body is empty" end
+  if cjson.decode(text) == nil then return nil, "body is not valid JSON" end
+  local tree = dkjson.decode(text, 1, dkjson.null)
+  if tree == nil then return nil, "body is not valid JSON" end
+  return tree
+end
+
+-- E.164 with an optional "+": 8 to 15 digits. "to" may hold several, joined by commas with no spaces.
+function M.recipients(to)
+  if type(to) ~= "string" then return nil end
+  local numbers = {}
+  for part in (to .. ","):gmatch("([^,]*),") do
+    local digits = part:match("^%+?(%d+)$")
+    if not digits or #digits < 8 or #digits > 15 then return nil end
+    numbers[#numbers + 1] = digits
+  end
+  return numbers
+end
+
+local EXTRA_INFO_KEYS = { ref = true, ref1 = true, ref2 = true, wa_source = true }
+
+local function check_extra_info(extra)
+  if not is_object(extra) then return nil, "extra_info must be an object" end
+  for key, value in pairs(extra) do
+    if not EXTRA_INFO_KEYS[key] then return nil, "extra_info." .. key .. " is not a known key" end
+    if type(value) ~= "string" then return nil, "extra_info." .. key .. " must be a string" end
+  end
+  return true
+end
+
+local function check_text(text)
+  if not is_object(text) then return nil, "messaging_object.text must be an object" end
+  if not is_text(text.body) then
+    return nil, "messaging_object.text.body must be a non-empty string"
+  end
+  -- The docs' own sample sends "false" as a string, but the field is a boolean.
+  if text.preview_url ~= nil and type(text.preview_url) ~= "boolean" then
+    return nil, "messaging_object.text.preview_url must be a boolean"
+  end
+  return true
+end
+
+local function check_cta_url(action)
+  local where = "messaging_object.interactive.action"
+  if action.name ~= "cta_url" then return nil, where .. ".name must be \"cta_url\"" end
+  local params = action.parameters
+  if not is_object(params) then return nil, where .. ".parameters must be an object" end
+  if not is_text(params.display_text) then
+    return nil, where .. ".parameters.display_text must be a non-empty string"
+  end
+  if not is_text(params.url) then return nil, where .. ".parameters.url must be a non-empty string" end
+  return true
+end
+
+local function check_flow(action)
+  local where = "messaging_object.interactive.action"
+  if action.name ~= "flow" then return nil, where .. ".name must be \"flow\"" end
+  local params = action.parameters
+  if not is_object(params) then return nil, where .. ".parameters must be an object" end
+  where = where .. ".parameters"
+  if type(params.flow_message_version) ~= "string" then
+    return nil, where .. ".flow_message_version must be a string"
+  end
+  if type(params.flow_cta) ~= "string" then return nil, where .. ".flow_cta must be a string" end
+  if (params.flow_id == nil) == (params.flow_name == nil) then
+    return nil, where .. " needs exactly one of flow_id and flow_name"
+  end
+  local id_key = params.flow_id ~= nil and "flow_id" or "flow_name"
+  if not is_text(params[id_key]) then return nil, where .. "." .. id_key .. " must be a non-empty string" end
+  return true
+end
+
+local INTERACTIVE_ACTIONS = { cta_url = check_cta_url, flow = check_flow }
+
+local function check_interactive(interactive)
+  local where = "messaging_object.interactive"
+  if not is_object(interactive) then return nil, where .. " must be an object" end
+  if not is_text(interactive.type) then return nil, where .. ".type must be a non-empty string" end
+  if not is_object(interactive.action) then return nil, where .. ".action must be an object" end
+  local header = interactive.header
+  if header ~= nil and not (is_object(header) and is_text(header.type)) then
+    return nil, where .. ".header must be an object with a type"
+  end
+  for _, part in ipairs { "body", "footer" } do
+    local v = interactive[part]
+    if v ~= nil and not (is_object(v) and type(v.text) == "string") then
+      return nil, where .. "." .. part .. " must be an object with a string text"
+    end
+  end
+  -- Other interactive types (button, list, product...) pass as long as they have an action.
+  local check = INTERACTIVE_ACTIONS[interactive.type]
+  if check then return check(interactive.action) end
+  return true
+end
+
+local function check_messaging_object(mo)
+  if not is_object(mo) then return nil, "messaging_object must be an object" end
+  if mo.messaging_product ~= "whatsapp" then
+    return nil, "messaging_object.messaging_product must be \"whatsapp\""
+  end
+  if mo.recipient_type ~= nil and mo.recipient_type ~= "individual" then
+    return nil, "messaging_object.recipient_type must be \"individual\""
+  end
+  if not M.recipients(mo.to) then
+    return nil, "messaging_object.to must be E.164 numbers joined by commas"
+  end
+  local msg_type = mo.type
+  if msg_type == nil or msg_type == "text" then return check_text(mo.text) end
+  if msg_type == "interactive" then return check_interactive(mo.interactive) end
+  -- Other Meta types (image, template, location...) only need the object that "type" names.
+  if not is_text(msg_type) then return nil, "messaging_object.type must be a non-empty string" end
+  if not is_object(mo[msg_type]) then
+    return nil, "messaging_object." .. msg_type .. " must be an object"
+  end
+  return true
+end
+
+function M.check_message(tree)
+  if not is_object(tree) then return nil, "body must be a JSON object" end
+  for key in pairs(tree) do
+    if key ~= "messaging_object" and key ~= "extra_info" then
+      return nil, key .. " is not a known top-level key"
+    end
+  end
+  local ok, reason = check_messaging_object(tree.messaging_object)
+  if not ok then return nil, reason end
+  if tree.extra_info ~= nil then return check_extra_info(tree.extra_info) end
+  return true
+end
+
+return M
