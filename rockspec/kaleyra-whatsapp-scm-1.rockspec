@@ -32,8 +32,9 @@ build = {
       sources = {
         "src/kwa_result.c", "src/kwa_utf8.c", "src/kwa_validate.c",
         "src/kwa_config.c", "src/kwa_request.c", "src/kwa_response.c",
-        "src/kwa_transport.c", "src/kwa_client.c",
+        "src/kwa_retry.c", "src/kwa_engine.c", "src/kwa_client.c",
         "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
+        "src/kwa_lua_send.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

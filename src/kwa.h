@@ -53,6 +53,8 @@ typedef struct kwa_result {
     int retryable;        /* sending the same request again may succeed */
     int sent;             /* 1 if the request may have reached the service */
     int success;          /* publish: the answer said "success": true */
+    int attempts;         /* how many times the request was sent (retries + 1) */
+    double retry_after;   /* seconds the service asked to wait, or 0 */
     char code[32];        /* Kaleyra code ("WA202", "RBC001", ...) or "" */
     char message_id[128]; /* send: data.message_id, or "" */
     char field[64];       /* validation/config: the offending field, or "" */
@@ -77,6 +79,9 @@ typedef struct kwa_options {
     double timeout;         /* total seconds per request; 0 = 30 */
     double connect_timeout; /* seconds; 0 = 10 */
     const char *ca_file;    /* CA bundle for TLS verification, or NULL */
+    int retries;            /* automatic retries where a message cannot have
+                               been accepted: 0 = 2, negative = none */
+    int concurrency;        /* transfers in flight at once; 0 = 8 */
 } kwa_options_t;
 
 /* Optional per-message metadata; NULL members are omitted. */
@@ -121,6 +126,26 @@ typedef struct kwa_flow {
                                 flow_message_version defaults to "3" */
 } kwa_flow_t;
 
+/* Any one operation, for the generic and non-blocking calls. */
+typedef enum kwa_message_type {
+    KWA_MSG_TEXT, KWA_MSG_CTA_URL, KWA_MSG_FLOW, KWA_MSG_PUBLISH
+} kwa_message_type_t;
+
+typedef struct kwa_message {
+    kwa_message_type_t type;
+    union {
+        kwa_text_t text;
+        kwa_cta_url_t cta_url;
+        kwa_flow_t flow;
+        const char *flow_id; /* KWA_MSG_PUBLISH: digits */
+    } u;
+} kwa_message_t;
+
+/* Called once per submitted message with its final result, from inside
+ * kwa_client_poll() (or a blocking call on the same client). res is freed
+ * after the callback returns; to keep it, copy the struct and zero *res. */
+typedef void (*kwa_callback_t)(void *ud, kwa_result_t *res);
+
 typedef struct kwa_client kwa_client_t;
 
 /* Initialises libcurl once; safe to call from several threads. Optional:
@@ -131,7 +156,9 @@ int kwa_global_init(void);
  * (kind KWA_CONFIG or KWA_NOMEM; err needs kwa_result_free). */
 kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err);
 
-/* Closes the connection and frees the client. NULL is a no-op. */
+/* Closes the connection and frees the client. NULL is a no-op. Callbacks
+ * of submitted messages not yet called back run first, with kind
+ * KWA_NETWORK ("cancelled"); they must not use the client. */
 void kwa_client_free(kwa_client_t *client);
 
 /* Each call sends one request and fills res (free with kwa_result_free).
@@ -144,6 +171,28 @@ int kwa_client_send_flow(kwa_client_t *client, const kwa_flow_t *msg,
                          kwa_result_t *res);
 int kwa_client_publish_flow(kwa_client_t *client, const char *flow_id,
                             kwa_result_t *res);
+/* The same for any operation. */
+int kwa_client_send(kwa_client_t *client, const kwa_message_t *msg,
+                    kwa_result_t *res);
+
+/*
+ * Non-blocking use, for hosts with their own event loop. submit validates
+ * and builds msg (borrowed for the call only) and queues it: 0, or -1 with
+ * err set (validation or out of memory) and nothing queued. Nothing is
+ * sent until kwa_client_poll() runs; it waits at most timeout_ms (0: not
+ * at all) for network activity, runs the callbacks of finished messages
+ * and returns how many finished. Between polls, wait until kwa_client_fd()
+ * is readable or kwa_client_timeout_ms() elapses (-1: no deadline), then
+ * poll again. At most `concurrency` requests are in flight at once.
+ */
+int kwa_client_submit(kwa_client_t *client, const kwa_message_t *msg,
+                      kwa_callback_t cb, void *ud, kwa_result_t *err);
+int kwa_client_poll(kwa_client_t *client, long timeout_ms);
+size_t kwa_client_pending(const kwa_client_t *client); /* submitted, not yet called back */
+int kwa_client_fd(const kwa_client_t *client);
+long kwa_client_timeout_ms(const kwa_client_t *client);
+/* Changes how many requests may be in flight at once (n >= 1). */
+void kwa_client_set_concurrency(kwa_client_t *client, size_t n);
 
 #ifdef __cplusplus
 }

@@ -1,17 +1,18 @@
 /*
- * kwa_client.c - the public C client: configuration plus transport, and
- * one function per operation that validates, builds, sends and parses.
- * Ownership follows kwa.h: inputs are borrowed, results live in the
- * caller's kwa_result_t.
+ * kwa_client.c - the public C client: a configuration and one transfer
+ * engine. Every call validates and builds first (nothing is queued for an
+ * invalid message), then submits to the engine; blocking calls drive the
+ * engine until their own answer arrives. Ownership follows kwa.h: inputs
+ * are borrowed, results live in the caller's kwa_result_t.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "kwa_transport.h"
+#include "kwa_engine.h"
 
 struct kwa_client {
     kwa_config_t cfg;
-    kwa_transport_t transport;
+    kwa_engine_t *engine;
 };
 
 kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err)
@@ -28,7 +29,8 @@ kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err)
         free(c);
         return NULL;
     }
-    if (kwa_transport_init(&c->transport, &c->cfg, err) != 0) {
+    c->engine = kwa_engine_new(&c->cfg, err);
+    if (c->engine == NULL) {
         kwa_config_free(&c->cfg);
         free(c);
         return NULL;
@@ -40,53 +42,115 @@ void kwa_client_free(kwa_client_t *c)
 {
     if (c == NULL)
         return;
-    kwa_transport_free(&c->transport);
+    kwa_engine_free(c->engine);
     kwa_config_free(&c->cfg);
     free(c);
 }
 
-/* Sends a built request (or reports why it could not be built). */
-static int post_built(kwa_client_t *c, kwa_request_t *req, int built, kwa_op_t op,
-                kwa_result_t *res)
+static int build(const kwa_client_t *c, const kwa_message_t *m,
+                 kwa_request_t *req, kwa_result_t *err)
 {
-    int rc;
+    switch (m->type) {
+    case KWA_MSG_TEXT:
+        return kwa_request_text(req, &c->cfg, &m->u.text, err);
+    case KWA_MSG_CTA_URL:
+        return kwa_request_cta_url(req, &c->cfg, &m->u.cta_url, err);
+    case KWA_MSG_FLOW:
+        return kwa_request_flow(req, &c->cfg, &m->u.flow, err);
+    case KWA_MSG_PUBLISH:
+        return kwa_request_publish(req, &c->cfg, m->u.flow_id, err);
+    }
+    return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
+}
 
-    if (built != 0)
+int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
+                      kwa_callback_t cb, void *ud, kwa_result_t *err)
+{
+    kwa_request_t req;
+
+    kwa_result_free(err);
+    if (build(c, m, &req, err) != 0)
         return -1;
-    rc = kwa_transport_post(&c->transport, req, op, res);
-    kwa_request_free(req);
-    return rc;
+    return kwa_engine_submit(c->engine, &req,
+                             m->type == KWA_MSG_PUBLISH ? KWA_OP_PUBLISH : KWA_OP_SEND,
+                             cb, ud, err);
 }
 
-int kwa_client_send_text(kwa_client_t *c, const kwa_text_t *m, kwa_result_t *res)
-{
-    kwa_request_t req;
+typedef struct waiter {
+    kwa_result_t *out;
+    int done;
+} waiter_t;
 
-    kwa_result_free(res);
-    return post_built(c, &req, kwa_request_text(&req, &c->cfg, m, res), KWA_OP_SEND, res);
+static void on_answer(void *ud, kwa_result_t *res)
+{
+    waiter_t *w = ud;
+
+    *w->out = *res; /* take ownership of body and raw */
+    memset(res, 0, sizeof *res);
+    w->done = 1;
 }
 
-int kwa_client_send_cta_url(kwa_client_t *c, const kwa_cta_url_t *m, kwa_result_t *res)
+int kwa_client_send(kwa_client_t *c, const kwa_message_t *m, kwa_result_t *res)
 {
-    kwa_request_t req;
+    waiter_t w = {res, 0};
 
-    kwa_result_free(res);
-    return post_built(c, &req, kwa_request_cta_url(&req, &c->cfg, m, res), KWA_OP_SEND, res);
+    if (kwa_client_submit(c, m, on_answer, &w, res) != 0)
+        return -1;
+    /* curl's own timeouts end every attempt, so this loop ends too */
+    while (!w.done)
+        kwa_engine_run(c->engine, 1000);
+    return res->kind == KWA_OK ? 0 : -1;
 }
 
-int kwa_client_send_flow(kwa_client_t *c, const kwa_flow_t *m, kwa_result_t *res)
+int kwa_client_send_text(kwa_client_t *c, const kwa_text_t *msg, kwa_result_t *res)
 {
-    kwa_request_t req;
+    kwa_message_t m = {.type = KWA_MSG_TEXT, .u.text = *msg};
 
-    kwa_result_free(res);
-    return post_built(c, &req, kwa_request_flow(&req, &c->cfg, m, res), KWA_OP_SEND, res);
+    return kwa_client_send(c, &m, res);
+}
+
+int kwa_client_send_cta_url(kwa_client_t *c, const kwa_cta_url_t *msg, kwa_result_t *res)
+{
+    kwa_message_t m = {.type = KWA_MSG_CTA_URL, .u.cta_url = *msg};
+
+    return kwa_client_send(c, &m, res);
+}
+
+int kwa_client_send_flow(kwa_client_t *c, const kwa_flow_t *msg, kwa_result_t *res)
+{
+    kwa_message_t m = {.type = KWA_MSG_FLOW, .u.flow = *msg};
+
+    return kwa_client_send(c, &m, res);
 }
 
 int kwa_client_publish_flow(kwa_client_t *c, const char *flow_id, kwa_result_t *res)
 {
-    kwa_request_t req;
+    kwa_message_t m = {.type = KWA_MSG_PUBLISH, .u.flow_id = flow_id};
 
-    kwa_result_free(res);
-    return post_built(c, &req, kwa_request_publish(&req, &c->cfg, flow_id, res),
-                KWA_OP_PUBLISH, res);
+    return kwa_client_send(c, &m, res);
+}
+
+int kwa_client_poll(kwa_client_t *c, long timeout_ms)
+{
+    return kwa_engine_run(c->engine, timeout_ms < 0 ? 0 : timeout_ms);
+}
+
+size_t kwa_client_pending(const kwa_client_t *c)
+{
+    return kwa_engine_pending(c->engine);
+}
+
+int kwa_client_fd(const kwa_client_t *c)
+{
+    return kwa_engine_fd(c->engine);
+}
+
+long kwa_client_timeout_ms(const kwa_client_t *c)
+{
+    return kwa_engine_timeout(c->engine);
+}
+
+void kwa_client_set_concurrency(kwa_client_t *c, size_t n)
+{
+    kwa_engine_set_concurrency(c->engine, n);
 }

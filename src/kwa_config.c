@@ -160,6 +160,13 @@ int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *o, kwa_result_t *err
                       &cfg->connect_timeout_ms))
         return -1;
 
+    if (o->retries > 10)
+        return kwa_fail(err, KWA_CONFIG, "retries", "retries must be 0 to 10");
+    if (o->concurrency < 0 || o->concurrency > 256)
+        return kwa_fail(err, KWA_CONFIG, "concurrency", "concurrency must be 1 to 256");
+    cfg->retries = o->retries == 0 ? KWA_DEFAULT_RETRIES : o->retries < 0 ? 0 : o->retries;
+    cfg->concurrency = o->concurrency ? (size_t)o->concurrency : KWA_DEFAULT_CONCURRENCY;
+
     base_len = strlen(base);
     while (base_len > 0 && base[base_len - 1] == '/')
         base_len--;

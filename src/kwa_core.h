@@ -14,6 +14,9 @@
 #include "kwa.h"
 
 #define KWA_MAX_RESPONSE (1024 * 1024) /* larger answers are refused */
+#define KWA_RETRY_AFTER_CAP 30.0        /* seconds: longer Retry-After is cut */
+#define KWA_DEFAULT_RETRIES 2
+#define KWA_DEFAULT_CONCURRENCY 8
 
 /* ---- results (kwa_result.c) ---- */
 
@@ -44,6 +47,8 @@ size_t kwa_utf8_prefix(const char *s, size_t len, size_t max_chars);
 typedef struct kwa_config {
     char *sid, *api_key, *base_url, *from, *ca_file; /* owned; from, ca_file may be NULL */
     long timeout_ms, connect_timeout_ms;
+    int retries;        /* automatic retries, >= 0 */
+    size_t concurrency; /* transfers in flight, >= 1 */
 } kwa_config_t;
 
 /* Validates opts and copies them into cfg (kind KWA_CONFIG on bad input).
@@ -86,6 +91,14 @@ int kwa_request_flow(kwa_request_t *req, const kwa_config_t *cfg,
 int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
                         const char *flow_id, kwa_result_t *err);
 void kwa_request_free(kwa_request_t *req);
+
+/* ---- retry policy (kwa_retry.c) ---- */
+
+/* Seconds to wait before attempt number attempts+1 of a request whose
+ * latest attempt ended in res, or -1 to stop and report res. random01 is
+ * a uniform number in [0, 1) for the jitter. */
+double kwa_retry_delay(const kwa_result_t *res, int attempts, int max_retries,
+                       double random01);
 
 /* ---- responses (kwa_response.c) ---- */
 

@@ -5,7 +5,7 @@
  * Handle first, resource second: new() creates a zeroed userdata with its
  * metatable before any C allocation, so __gc can always clean up. close,
  * __close and __gc are one idempotent function; any other method on a
- * closed client raises. Errors a correct program can meet come back as
+ * closed client raises. The sending methods live in kwa_lua_send.c. Errors a correct program can meet come back as
  * nil, err (a table with the kaleyra.whatsapp.Error metatable, whose
  * __tostring lua/kaleyra/whatsapp.lua provides); argument type errors and
  * unknown keys raise. Only luaopen_kaleyra_whatsapp_core is exported.
@@ -17,9 +17,9 @@
 
 static const char *const option_keys[] = {
     "sid", "api_key", "region", "base_url", "from", "timeout",
-    "connect_timeout", "ca_file", NULL};
+    "connect_timeout", "ca_file", "retries", "concurrency", NULL};
 
-static kwa_lua_client_t *check_client(lua_State *L)
+kwa_lua_client_t *kwa_lua_check_client(lua_State *L)
 {
     kwa_lua_client_t *ud = luaL_checkudata(L, 1, KWA_LUA_CLIENT);
 
@@ -47,21 +47,29 @@ static void set_body(lua_State *L, const kwa_result_t *r)
     }
 }
 
-/* Pushes nil, err for r and returns 2; raises on KWA_NOMEM. */
-static int push_failure(lua_State *L, const kwa_result_t *r)
+static void set_number(lua_State *L, const char *key, lua_Number v)
+{
+    if (v > 0) {
+        if (v == (lua_Number)(lua_Integer)v)
+            lua_pushinteger(L, (lua_Integer)v);
+        else
+            lua_pushnumber(L, v);
+        lua_setfield(L, -2, key);
+    }
+}
+
+void kwa_lua_push_error(lua_State *L, const kwa_result_t *r)
 {
     if (r->kind == KWA_NOMEM)
         luaL_error(L, "not enough memory");
-    lua_pushnil(L);
-    lua_createtable(L, 0, 10);
+    lua_createtable(L, 0, 12);
     set_string(L, "kind", kwa_kind_name(r->kind));
     set_string(L, "message", r->message);
     set_string(L, "code", r->code);
     set_string(L, "field", r->field);
-    if (r->status > 0) {
-        lua_pushinteger(L, r->status);
-        lua_setfield(L, -2, "status");
-    }
+    set_number(L, "status", (lua_Number)r->status);
+    set_number(L, "attempts", r->attempts);
+    set_number(L, "retry_after", r->retry_after);
     lua_pushboolean(L, r->retryable);
     lua_setfield(L, -2, "retryable");
     lua_pushboolean(L, r->sent);
@@ -73,20 +81,18 @@ static int push_failure(lua_State *L, const kwa_result_t *r)
     set_body(L, r);
     luaL_getmetatable(L, KWA_LUA_ERROR);
     lua_setmetatable(L, -2);
-    return 2;
 }
 
-/* Pushes the result of a finished call: a table, or nil, err. */
-static int push_outcome(lua_State *L, kwa_lua_client_t *ud, kwa_op_t op)
+int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_op_t op)
 {
-    const kwa_result_t *r = &ud->res;
-
-    kwa_lua_scratch_release(&ud->scratch);
-    if (r->kind != KWA_OK)
-        return push_failure(L, r);
-    lua_createtable(L, 0, 6);
-    lua_pushinteger(L, r->status);
-    lua_setfield(L, -2, "status");
+    if (r->kind != KWA_OK) {
+        lua_pushnil(L);
+        kwa_lua_push_error(L, r);
+        return 2;
+    }
+    lua_createtable(L, 0, 7);
+    set_number(L, "status", (lua_Number)r->status);
+    set_number(L, "attempts", r->attempts);
     if (op == KWA_OP_PUBLISH) {
         lua_pushboolean(L, r->success);
         lua_setfield(L, -2, "success");
@@ -114,16 +120,35 @@ static int number_option(lua_State *L, const char *key, double *out,
     return 0;
 }
 
+/* Reads an integer option in [min, max]: nil leaves *out unchanged. */
+static int integer_option(lua_State *L, const char *key, int min, int max,
+                          int *out, kwa_result_t *err)
+{
+    lua_Number v;
+
+    lua_getfield(L, 1, key);
+    if (lua_isnil(L, -1))
+        return 0;
+    v = lua_tonumber(L, -1);
+    if (lua_type(L, -1) != LUA_TNUMBER || v != (lua_Number)(int)v || v < min || v > max)
+        return kwa_fail(err, KWA_CONFIG, key, "%s must be an integer from %d to %d",
+                        key, min, max);
+    *out = (int)v;
+    return 0;
+}
+
 static int client_new(lua_State *L)
 {
     kwa_lua_client_t *ud;
     kwa_options_t o;
     kwa_result_t *err;
+    int retries = -1; /* not given */
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    kwa_lua_check_keys(L, 1, "whatsapp.new", option_keys);
+    kwa_lua_check_keys(L, 1, "whatsapp.new", option_keys, NULL);
     ud = kwa_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
+    ud->callbacks = LUA_NOREF;
     luaL_getmetatable(L, KWA_LUA_CLIENT);
     lua_setmetatable(L, -2);
     err = &ud->res;
@@ -135,69 +160,34 @@ static int client_new(lua_State *L)
         kwa_lua_string_field(L, 1, "from", "from", &o.from, err, KWA_CONFIG) ||
         kwa_lua_string_field(L, 1, "ca_file", "ca_file", &o.ca_file, err, KWA_CONFIG) ||
         number_option(L, "timeout", &o.timeout, err) ||
-        number_option(L, "connect_timeout", &o.connect_timeout, err))
-        return push_failure(L, err);
+        number_option(L, "connect_timeout", &o.connect_timeout, err) ||
+        integer_option(L, "retries", 0, 10, &retries, err) ||
+        integer_option(L, "concurrency", 1, 256, &o.concurrency, err))
+        return kwa_lua_push_result(L, err, KWA_OP_SEND);
+    /* Lua's retries = 0 means none; the C struct's 0 means the default */
+    o.retries = retries < 0 ? 0 : retries == 0 ? -1 : retries;
     ud->client = kwa_client_new(&o, err);
     if (ud->client == NULL)
-        return push_failure(L, err);
+        return kwa_lua_push_result(L, err, KWA_OP_SEND);
+    lua_newtable(L);
+    ud->callbacks = luaL_ref(L, LUA_REGISTRYINDEX);
     kwa_copy_text(ud->sid, sizeof ud->sid, o.sid, strlen(o.sid));
+    ud->concurrency = o.concurrency ? (size_t)o.concurrency : KWA_DEFAULT_CONCURRENCY;
     lua_pushvalue(L, 2);
     return 1;
-}
-
-static int client_send_text(lua_State *L)
-{
-    kwa_lua_client_t *ud = check_client(L);
-    kwa_text_t m;
-
-    kwa_result_free(&ud->res);
-    if (kwa_lua_read_text(L, 2, &ud->scratch, &m, &ud->res) == 0)
-        kwa_client_send_text(ud->client, &m, &ud->res);
-    return push_outcome(L, ud, KWA_OP_SEND);
-}
-
-static int client_send_cta_url(lua_State *L)
-{
-    kwa_lua_client_t *ud = check_client(L);
-    kwa_cta_url_t m;
-
-    kwa_result_free(&ud->res);
-    if (kwa_lua_read_cta_url(L, 2, &ud->scratch, &m, &ud->res) == 0)
-        kwa_client_send_cta_url(ud->client, &m, &ud->res);
-    return push_outcome(L, ud, KWA_OP_SEND);
-}
-
-static int client_send_flow(lua_State *L)
-{
-    kwa_lua_client_t *ud = check_client(L);
-    kwa_flow_t m;
-
-    kwa_result_free(&ud->res);
-    if (kwa_lua_read_flow(L, 2, &ud->scratch, &m, &ud->res) == 0)
-        kwa_client_send_flow(ud->client, &m, &ud->res);
-    return push_outcome(L, ud, KWA_OP_SEND);
-}
-
-static int client_publish_flow(lua_State *L)
-{
-    kwa_lua_client_t *ud = check_client(L);
-    size_t len;
-    const char *flow_id = luaL_checklstring(L, 2, &len);
-
-    kwa_result_free(&ud->res);
-    if (strlen(flow_id) != len)
-        kwa_fail(&ud->res, KWA_VALIDATION, "flow_id", "flow_id contains a NUL byte");
-    else
-        kwa_client_publish_flow(ud->client, flow_id, &ud->res);
-    return push_outcome(L, ud, KWA_OP_PUBLISH);
 }
 
 static int client_close(lua_State *L)
 {
     kwa_lua_client_t *ud = luaL_checkudata(L, 1, KWA_LUA_CLIENT);
 
+    if (ud->in_run > 0)
+        luaL_error(L, "cannot close a " KWA_LUA_CLIENT " from its own callback");
+    ud->L = NULL; /* pending callbacks are cancelled without calling Lua */
     kwa_client_free(ud->client);
     ud->client = NULL;
+    luaL_unref(L, LUA_REGISTRYINDEX, ud->callbacks);
+    ud->callbacks = LUA_NOREF;
     kwa_result_free(&ud->res);
     kwa_lua_scratch_free(&ud->scratch);
     return 0;
@@ -215,10 +205,6 @@ static int client_tostring(lua_State *L)
 }
 
 static const luaL_Reg client_methods[] = {
-    {"send_text", client_send_text},
-    {"send_cta_url", client_send_cta_url},
-    {"send_flow", client_send_flow},
-    {"publish_flow", client_publish_flow},
     {"close", client_close},
     {NULL, NULL},
 };
@@ -240,6 +226,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     kwa_setfuncs(L, client_meta);
     lua_newtable(L);                     /* M, mt, methods */
     kwa_setfuncs(L, client_methods);
+    kwa_lua_send_methods(L);
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "__index");      /* M, mt, methods */
     lua_setfield(L, -3, "Client");       /* M, mt */

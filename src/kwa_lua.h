@@ -33,8 +33,34 @@ typedef struct kwa_lua_client {
     kwa_client_t *client; /* NULL once closed */
     kwa_result_t res;     /* the last call's outcome */
     kwa_lua_scratch_t scratch;
+    /* While the engine runs (poll, a blocking call, send_many), callbacks
+     * deliver into L inside lua_pcall; the first error they raise is left
+     * on L's stack at stash (0: none) and rethrown when the engine has
+     * returned. in_run > 0 forbids close. */
+    lua_State *L;
+    int stash;
+    int in_run;
+    int callbacks;       /* registry ref: id -> Lua callback of submit() */
+    lua_Integer next_id;
+    size_t concurrency;  /* the client's own, restored after send_many */
     char sid[65];
 } kwa_lua_client_t;
+
+/* ---- kwa_lua.c ---- */
+
+/* Checks arg 1 is an open client; raises otherwise. */
+kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
+/* Pushes the Lua shape of r: a result table (1), or nil, err (2). Raises
+ * a memory error for KWA_NOMEM. */
+int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_op_t op);
+/* Pushes just the error table of a failed r. */
+void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
+
+/* ---- kwa_lua_send.c ---- */
+
+/* Registers the sending methods (send_*, publish_flow, submit, poll,
+ * pending, fd, timeout, send_many) into the table on top. */
+void kwa_lua_send_methods(lua_State *L);
 
 /* ---- kwa_lua_json.c ---- */
 
@@ -52,23 +78,25 @@ void kwa_lua_push_json(lua_State *L, const cJSON *item);
 
 /* ---- kwa_lua_message.c ---- */
 
-/* Read the message table at idx. Raise on a non-table or an unknown key
- * (programmer errors); return -1 with err set for bad field values. */
-int kwa_lua_read_text(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                      kwa_text_t *m, kwa_result_t *err);
-int kwa_lua_read_cta_url(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                         kwa_cta_url_t *m, kwa_result_t *err);
-int kwa_lua_read_flow(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                      kwa_flow_t *m, kwa_result_t *err);
+/* Reads the message at idx for operation type into m. Raises on a
+ * non-table (or, for publish, a non-string) and on an unknown key
+ * (programmer errors; "op" is allowed when allow_op is set); returns -1
+ * with err set for bad field values. */
+int kwa_lua_read_message(lua_State *L, int idx, kwa_message_type_t type,
+                         int allow_op, kwa_lua_scratch_t *s, kwa_message_t *m,
+                         kwa_result_t *err);
+/* Maps "text", "cta_url", "flow", "publish" to a type; -1 if unknown. */
+int kwa_lua_message_type(const char *op);
 /* Pushes field `key` of the table at idx and leaves it on the stack (so
  * the string stays alive for the call); *out is NULL when nil. -1 with
  * err set (kind, field) if it is not a string or holds a NUL byte. */
 int kwa_lua_string_field(lua_State *L, int idx, const char *key,
                          const char *field, const char **out,
                          kwa_result_t *err, kwa_kind_t kind);
-/* Raises if the table at idx has a key outside allowed (NULL-terminated). */
+/* Raises if the table at idx has a key outside allowed (NULL-terminated)
+ * other than `also` (may be NULL). */
 void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
-                        const char *const *allowed);
+                        const char *const *allowed, const char *also);
 /* Frees the passthrough trees (after each call) or everything (close). */
 void kwa_lua_scratch_release(kwa_lua_scratch_t *s);
 void kwa_lua_scratch_free(kwa_lua_scratch_t *s);

@@ -26,7 +26,7 @@ static const char *const flow_keys[] = {
 static const char *const extra_keys[] = {"ref", "ref1", "ref2", "wa_source", NULL};
 
 void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
-                        const char *const *allowed)
+                        const char *const *allowed, const char *also)
 {
     const char *const *k;
 
@@ -39,6 +39,8 @@ void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
         for (k = allowed; *k != NULL; k++)
             if (strcmp(*k, lua_tostring(L, -1)) == 0)
                 break;
+        if (*k == NULL && also != NULL && strcmp(also, lua_tostring(L, -1)) == 0)
+            continue;
         if (*k == NULL)
             luaL_error(L, "%s: unknown field '%s'", what, lua_tostring(L, -1));
     }
@@ -135,7 +137,7 @@ static int read_envelope(lua_State *L, int idx, kwa_lua_scratch_t *s,
         return kwa_fail(err, KWA_VALIDATION, "extra_info",
                         "extra_info must be a table, got a %s", luaL_typename(L, -1));
     idx = lua_gettop(L);
-    kwa_lua_check_keys(L, idx, "extra_info", extra_keys);
+    kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL);
     if (kwa_lua_string_field(L, idx, "ref", "extra_info.ref", &x->ref, err, KWA_VALIDATION) ||
         kwa_lua_string_field(L, idx, "ref1", "extra_info.ref1", &x->ref1, err, KWA_VALIDATION) ||
         kwa_lua_string_field(L, idx, "ref2", "extra_info.ref2", &x->ref2, err, KWA_VALIDATION) ||
@@ -163,18 +165,9 @@ static int read_frame(lua_State *L, int idx, kwa_lua_scratch_t *s,
            kwa_lua_string_field(L, idx, "footer", "footer", &f->footer, err, KWA_VALIDATION);
 }
 
-static void check_message(lua_State *L, int idx, const char *what,
-                          const char *const *keys)
+static int read_text(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                     kwa_text_t *m, kwa_result_t *err)
 {
-    luaL_checktype(L, idx, LUA_TTABLE);
-    kwa_lua_check_keys(L, idx, what, keys);
-}
-
-int kwa_lua_read_text(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                      kwa_text_t *m, kwa_result_t *err)
-{
-    check_message(L, idx, "send_text", text_keys);
-    memset(m, 0, sizeof *m);
     if (read_envelope(L, idx, s, &m->envelope, err) ||
         kwa_lua_string_field(L, idx, "body", "body", &m->body, err, KWA_VALIDATION))
         return -1;
@@ -186,11 +179,9 @@ int kwa_lua_read_text(lua_State *L, int idx, kwa_lua_scratch_t *s,
     return 0;
 }
 
-int kwa_lua_read_cta_url(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                         kwa_cta_url_t *m, kwa_result_t *err)
+static int read_cta_url(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                        kwa_cta_url_t *m, kwa_result_t *err)
 {
-    check_message(L, idx, "send_cta_url", cta_url_keys);
-    memset(m, 0, sizeof *m);
     return read_envelope(L, idx, s, &m->envelope, err) ||
            read_frame(L, idx, s, &m->frame, err) ||
            kwa_lua_string_field(L, idx, "display_text", "display_text",
@@ -199,11 +190,9 @@ int kwa_lua_read_cta_url(lua_State *L, int idx, kwa_lua_scratch_t *s,
                ? -1 : 0;
 }
 
-int kwa_lua_read_flow(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                      kwa_flow_t *m, kwa_result_t *err)
+static int read_flow(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                     kwa_flow_t *m, kwa_result_t *err)
 {
-    check_message(L, idx, "send_flow", flow_keys);
-    memset(m, 0, sizeof *m);
     if (read_envelope(L, idx, s, &m->envelope, err) ||
         read_frame(L, idx, s, &m->frame, err))
         return -1;
@@ -217,6 +206,53 @@ int kwa_lua_read_flow(lua_State *L, int idx, kwa_lua_scratch_t *s,
         return -1;
     m->parameters = s->flow;
     return 0;
+}
+
+static const struct {
+    const char *op, *what;
+    const char *const *keys;
+} ops[] = {
+    [KWA_MSG_TEXT] = {"text", "send_text", text_keys},
+    [KWA_MSG_CTA_URL] = {"cta_url", "send_cta_url", cta_url_keys},
+    [KWA_MSG_FLOW] = {"flow", "send_flow", flow_keys},
+    [KWA_MSG_PUBLISH] = {"publish", "publish_flow", NULL},
+};
+
+int kwa_lua_message_type(const char *op)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof ops / sizeof ops[0]; i++)
+        if (strcmp(op, ops[i].op) == 0)
+            return (int)i;
+    return -1;
+}
+
+int kwa_lua_read_message(lua_State *L, int idx, kwa_message_type_t type,
+                         int allow_op, kwa_lua_scratch_t *s, kwa_message_t *m,
+                         kwa_result_t *err)
+{
+    size_t len;
+
+    memset(m, 0, sizeof *m);
+    m->type = type;
+    kwa_lua_scratch_release(s);
+    if (type == KWA_MSG_PUBLISH) {
+        m->u.flow_id = luaL_checklstring(L, idx, &len);
+        if (strlen(m->u.flow_id) != len)
+            return kwa_fail(err, KWA_VALIDATION, "flow_id", "flow_id contains a NUL byte");
+        return 0;
+    }
+    luaL_checktype(L, idx, LUA_TTABLE);
+    kwa_lua_check_keys(L, idx, ops[type].what, ops[type].keys, allow_op ? "op" : NULL);
+    switch (type) {
+    case KWA_MSG_TEXT:
+        return read_text(L, idx, s, &m->u.text, err);
+    case KWA_MSG_CTA_URL:
+        return read_cta_url(L, idx, s, &m->u.cta_url, err);
+    default:
+        return read_flow(L, idx, s, &m->u.flow, err);
+    }
 }
 
 void kwa_lua_scratch_release(kwa_lua_scratch_t *s)
