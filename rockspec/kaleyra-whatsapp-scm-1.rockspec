@@ -34,7 +34,7 @@ build = {
         "src/kwa_config.c", "src/kwa_request.c", "src/kwa_response.c",
         "src/kwa_retry.c", "src/kwa_engine.c", "src/kwa_client.c",
         "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
-        "src/kwa_lua_send.c",
+        "src/kwa_lua_send.c", "src/kwa_lua_codec.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

@@ -79,6 +79,7 @@ typedef struct kwa_options {
     double timeout;         /* total seconds per request; 0 = 30 */
     double connect_timeout; /* seconds; 0 = 10 */
     const char *ca_file;    /* CA bundle for TLS verification, or NULL */
+    const char *ca_path;    /* directory of hashed CA certificates, or NULL */
     int retries;            /* automatic retries where a message cannot have
                                been accepted: 0 = 2, negative = none */
     int concurrency;        /* transfers in flight at once; 0 = 8 */
@@ -126,9 +127,21 @@ typedef struct kwa_flow {
                                 flow_message_version defaults to "3" */
 } kwa_flow_t;
 
+/* Any message Meta's message object allows (reply buttons, lists, media,
+ * location, templates...), with the same transport and extra_info rules.
+ * messaging_object.to (comma-separated E.164 numbers) is checked, as are
+ * messaging_product ("whatsapp", added if absent), recipient_type
+ * ("individual", added if absent) and that the object named by `type`
+ * exists; the rest passes through as given. */
+typedef struct kwa_raw {
+    const char *from;                   /* NULL: the client's default */
+    const kwa_extra_info_t *extra_info; /* NULL: none */
+    const cJSON *messaging_object;      /* borrowed */
+} kwa_raw_t;
+
 /* Any one operation, for the generic and non-blocking calls. */
 typedef enum kwa_message_type {
-    KWA_MSG_TEXT, KWA_MSG_CTA_URL, KWA_MSG_FLOW, KWA_MSG_PUBLISH
+    KWA_MSG_TEXT, KWA_MSG_CTA_URL, KWA_MSG_FLOW, KWA_MSG_PUBLISH, KWA_MSG_RAW
 } kwa_message_type_t;
 
 typedef struct kwa_message {
@@ -138,6 +151,7 @@ typedef struct kwa_message {
         kwa_cta_url_t cta_url;
         kwa_flow_t flow;
         const char *flow_id; /* KWA_MSG_PUBLISH: digits */
+        kwa_raw_t raw;
     } u;
 } kwa_message_t;
 

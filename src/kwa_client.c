@@ -47,20 +47,9 @@ void kwa_client_free(kwa_client_t *c)
     free(c);
 }
 
-static int build(const kwa_client_t *c, const kwa_message_t *m,
-                 kwa_request_t *req, kwa_result_t *err)
+const kwa_config_t *kwa_client_config(const kwa_client_t *c)
 {
-    switch (m->type) {
-    case KWA_MSG_TEXT:
-        return kwa_request_text(req, &c->cfg, &m->u.text, err);
-    case KWA_MSG_CTA_URL:
-        return kwa_request_cta_url(req, &c->cfg, &m->u.cta_url, err);
-    case KWA_MSG_FLOW:
-        return kwa_request_flow(req, &c->cfg, &m->u.flow, err);
-    case KWA_MSG_PUBLISH:
-        return kwa_request_publish(req, &c->cfg, m->u.flow_id, err);
-    }
-    return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
+    return &c->cfg;
 }
 
 int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
@@ -69,7 +58,7 @@ int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
     kwa_request_t req;
 
     kwa_result_free(err);
-    if (build(c, m, &req, err) != 0)
+    if (kwa_request_build(&req, &c->cfg, m, err) != 0)
         return -1;
     return kwa_engine_submit(c->engine, &req,
                              m->type == KWA_MSG_PUBLISH ? KWA_OP_PUBLISH : KWA_OP_SEND,

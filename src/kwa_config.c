@@ -155,6 +155,8 @@ int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *o, kwa_result_t *err
                         "from must be an E.164 number: optional '+' and 8 to 15 digits");
     if (o->ca_file != NULL && *o->ca_file == '\0')
         return kwa_fail(err, KWA_CONFIG, "ca_file", "ca_file must not be empty");
+    if (o->ca_path != NULL && *o->ca_path == '\0')
+        return kwa_fail(err, KWA_CONFIG, "ca_path", "ca_path must not be empty");
     if (check_seconds(err, "timeout", o->timeout, 30000, &cfg->timeout_ms) ||
         check_seconds(err, "connect_timeout", o->connect_timeout, 10000,
                       &cfg->connect_timeout_ms))
@@ -175,6 +177,7 @@ int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *o, kwa_result_t *err
     cfg->api_key = dup_or_null(o->api_key, &oom);
     cfg->from = dup_or_null(o->from, &oom);
     cfg->ca_file = dup_or_null(o->ca_file, &oom);
+    cfg->ca_path = dup_or_null(o->ca_path, &oom);
     if (oom || cfg->base_url == NULL) {
         kwa_config_free(cfg);
         return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
@@ -191,5 +194,6 @@ void kwa_config_free(kwa_config_t *cfg)
     free(cfg->base_url);
     free(cfg->from);
     free(cfg->ca_file);
+    free(cfg->ca_path);
     memset(cfg, 0, sizeof *cfg);
 }

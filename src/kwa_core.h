@@ -45,7 +45,7 @@ size_t kwa_utf8_prefix(const char *s, size_t len, size_t max_chars);
 /* ---- configuration (kwa_config.c) ---- */
 
 typedef struct kwa_config {
-    char *sid, *api_key, *base_url, *from, *ca_file; /* owned; from, ca_file may be NULL */
+    char *sid, *api_key, *base_url, *from, *ca_file, *ca_path; /* owned; the last 3 may be NULL */
     long timeout_ms, connect_timeout_ms;
     int retries;        /* automatic retries, >= 0 */
     size_t concurrency; /* transfers in flight, >= 1 */
@@ -71,6 +71,9 @@ int kwa_check_envelope(kwa_result_t *err, const kwa_config_t *cfg,
                        const kwa_envelope_t *env);
 int kwa_check_frame(kwa_result_t *err, const kwa_frame_t *frame);
 int kwa_check_flow_parameters(kwa_result_t *err, const cJSON *params);
+int kwa_check_recipients(kwa_result_t *err, const char *field, const char *list);
+int kwa_check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x);
+int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m);
 
 /* ---- requests (kwa_request.c) ---- */
 
@@ -90,6 +93,15 @@ int kwa_request_flow(kwa_request_t *req, const kwa_config_t *cfg,
                      const kwa_flow_t *msg, kwa_result_t *err);
 int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
                         const char *flow_id, kwa_result_t *err);
+int kwa_request_raw(kwa_request_t *req, const kwa_config_t *cfg,
+                    const kwa_raw_t *msg, kwa_result_t *err);
+/* Any message: dispatches on m->type. */
+int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
+                      const kwa_message_t *m, kwa_result_t *err);
+
+/* The client's configuration, for bindings that build requests to send
+ * through a transport of their own (kwa_client.c). */
+const kwa_config_t *kwa_client_config(const kwa_client_t *client);
 void kwa_request_free(kwa_request_t *req);
 
 /* ---- retry policy (kwa_retry.c) ---- */

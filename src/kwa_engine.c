@@ -236,6 +236,8 @@ static CURL *new_easy(kwa_engine_t *e, transfer_t *t)
 #endif
     if (cfg->ca_file != NULL)
         curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->ca_path != NULL)
+        curl_easy_setopt(h, CURLOPT_CAPATH, cfg->ca_path);
     return h;
 }
 

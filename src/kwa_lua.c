@@ -17,7 +17,7 @@
 
 static const char *const option_keys[] = {
     "sid", "api_key", "region", "base_url", "from", "timeout",
-    "connect_timeout", "ca_file", "retries", "concurrency", NULL};
+    "connect_timeout", "ca_file", "ca_path", "retries", "concurrency", NULL};
 
 kwa_lua_client_t *kwa_lua_check_client(lua_State *L)
 {
@@ -159,6 +159,7 @@ static int client_new(lua_State *L)
         kwa_lua_string_field(L, 1, "base_url", "base_url", &o.base_url, err, KWA_CONFIG) ||
         kwa_lua_string_field(L, 1, "from", "from", &o.from, err, KWA_CONFIG) ||
         kwa_lua_string_field(L, 1, "ca_file", "ca_file", &o.ca_file, err, KWA_CONFIG) ||
+        kwa_lua_string_field(L, 1, "ca_path", "ca_path", &o.ca_path, err, KWA_CONFIG) ||
         number_option(L, "timeout", &o.timeout, err) ||
         number_option(L, "connect_timeout", &o.connect_timeout, err) ||
         integer_option(L, "retries", 0, 10, &retries, err) ||
@@ -227,6 +228,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     lua_newtable(L);                     /* M, mt, methods */
     kwa_setfuncs(L, client_methods);
     kwa_lua_send_methods(L);
+    kwa_lua_codec_methods(L);
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "__index");      /* M, mt, methods */
     lua_setfield(L, -3, "Client");       /* M, mt */
@@ -239,6 +241,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     lua_setfield(L, -2, "null");
     lua_pushcfunction(L, client_new);
     lua_setfield(L, -2, "new");
+    kwa_lua_codec_module(L);
     lua_pushliteral(L, KWA_VERSION);
     lua_setfield(L, -2, "version");
     return 1;

@@ -25,7 +25,7 @@
 typedef struct kwa_lua_scratch {
     const char **to;
     size_t to_cap;
-    cJSON *header, *flow; /* passthrough trees */
+    cJSON *header, *flow, *object; /* passthrough trees */
     kwa_extra_info_t extra;
 } kwa_lua_scratch_t;
 
@@ -55,6 +55,13 @@ kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
 int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_op_t op);
 /* Pushes just the error table of a failed r. */
 void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
+
+/* ---- kwa_lua_codec.c ---- */
+
+/* Registers client:build and returns nothing; core.parse is added to the
+ * module table on top by kwa_lua_codec_module. */
+void kwa_lua_codec_methods(lua_State *L);
+void kwa_lua_codec_module(lua_State *L);
 
 /* ---- kwa_lua_send.c ---- */
 

@@ -23,6 +23,7 @@ static const char *const cta_url_keys[] = {
     "extra_info", NULL};
 static const char *const flow_keys[] = {
     "to", "from", "header", "body", "footer", "flow", "extra_info", NULL};
+static const char *const raw_keys[] = {"messaging_object", "from", "extra_info", NULL};
 static const char *const extra_keys[] = {"ref", "ref1", "ref2", "wa_source", NULL};
 
 void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
@@ -113,23 +114,14 @@ static int read_to(lua_State *L, int idx, kwa_lua_scratch_t *s,
     return 0;
 }
 
-static int read_envelope(lua_State *L, int idx, kwa_lua_scratch_t *s,
-                         kwa_envelope_t *env, kwa_result_t *err)
+/* Reads extra_info into s->extra; *out is NULL when there is none. */
+static int read_extra_info(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                           const kwa_extra_info_t **out, kwa_result_t *err)
 {
     kwa_extra_info_t *x = &s->extra;
 
-    memset(env, 0, sizeof *env);
     memset(x, 0, sizeof *x);
-    if (s->to_cap == 0) {
-        s->to = malloc(4 * sizeof *s->to);
-        if (s->to == NULL)
-            return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-        s->to_cap = 4;
-    }
-    env->to = s->to;
-    if (read_to(L, idx, s, env, err) ||
-        kwa_lua_string_field(L, idx, "from", "from", &env->from, err, KWA_VALIDATION))
-        return -1;
+    *out = NULL;
     lua_getfield(L, idx, "extra_info");
     if (lua_isnil(L, -1))
         return 0;
@@ -144,8 +136,25 @@ static int read_envelope(lua_State *L, int idx, kwa_lua_scratch_t *s,
         kwa_lua_string_field(L, idx, "wa_source", "extra_info.wa_source", &x->wa_source, err,
                              KWA_VALIDATION))
         return -1;
-    env->extra_info = x;
+    *out = x;
     return 0;
+}
+
+static int read_envelope(lua_State *L, int idx, kwa_lua_scratch_t *s,
+                         kwa_envelope_t *env, kwa_result_t *err)
+{
+    memset(env, 0, sizeof *env);
+    if (s->to_cap == 0) {
+        s->to = malloc(4 * sizeof *s->to);
+        if (s->to == NULL)
+            return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+        s->to_cap = 4;
+    }
+    env->to = s->to;
+    if (read_to(L, idx, s, env, err) ||
+        kwa_lua_string_field(L, idx, "from", "from", &env->from, err, KWA_VALIDATION))
+        return -1;
+    return read_extra_info(L, idx, s, &env->extra_info, err);
 }
 
 static int read_frame(lua_State *L, int idx, kwa_lua_scratch_t *s,
@@ -208,6 +217,24 @@ static int read_flow(lua_State *L, int idx, kwa_lua_scratch_t *s,
     return 0;
 }
 
+static int read_raw(lua_State *L, int idx, kwa_lua_scratch_t *s, kwa_raw_t *m,
+                    kwa_result_t *err)
+{
+    if (kwa_lua_string_field(L, idx, "from", "from", &m->from, err, KWA_VALIDATION) ||
+        read_extra_info(L, idx, s, &m->extra_info, err))
+        return -1;
+    lua_getfield(L, idx, "messaging_object");
+    if (lua_isnil(L, -1))
+        return 0; /* the core says it is required */
+    if (!lua_istable(L, -1))
+        return kwa_fail(err, KWA_VALIDATION, "messaging_object",
+                        "messaging_object must be a table, got a %s", luaL_typename(L, -1));
+    if (kwa_lua_to_json(L, -1, "messaging_object", &s->object, err) != 0)
+        return -1;
+    m->messaging_object = s->object;
+    return 0;
+}
+
 static const struct {
     const char *op, *what;
     const char *const *keys;
@@ -216,6 +243,7 @@ static const struct {
     [KWA_MSG_CTA_URL] = {"cta_url", "send_cta_url", cta_url_keys},
     [KWA_MSG_FLOW] = {"flow", "send_flow", flow_keys},
     [KWA_MSG_PUBLISH] = {"publish", "publish_flow", NULL},
+    [KWA_MSG_RAW] = {"raw", "send", raw_keys},
 };
 
 int kwa_lua_message_type(const char *op)
@@ -250,6 +278,8 @@ int kwa_lua_read_message(lua_State *L, int idx, kwa_message_type_t type,
         return read_text(L, idx, s, &m->u.text, err);
     case KWA_MSG_CTA_URL:
         return read_cta_url(L, idx, s, &m->u.cta_url, err);
+    case KWA_MSG_RAW:
+        return read_raw(L, idx, s, &m->u.raw, err);
     default:
         return read_flow(L, idx, s, &m->u.flow, err);
     }
@@ -259,7 +289,8 @@ void kwa_lua_scratch_release(kwa_lua_scratch_t *s)
 {
     cJSON_Delete(s->header);
     cJSON_Delete(s->flow);
-    s->header = s->flow = NULL;
+    cJSON_Delete(s->object);
+    s->header = s->flow = s->object = NULL;
 }
 
 void kwa_lua_scratch_free(kwa_lua_scratch_t *s)

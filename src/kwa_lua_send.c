@@ -110,6 +110,7 @@ static int client_send_text(lua_State *L) { return send_blocking(L, KWA_MSG_TEXT
 static int client_send_cta_url(lua_State *L) { return send_blocking(L, KWA_MSG_CTA_URL); }
 static int client_send_flow(lua_State *L) { return send_blocking(L, KWA_MSG_FLOW); }
 static int client_publish_flow(lua_State *L) { return send_blocking(L, KWA_MSG_PUBLISH); }
+static int client_send(lua_State *L) { return send_blocking(L, KWA_MSG_RAW); }
 
 /* ---- non-blocking: submit and poll ---- */
 
@@ -152,7 +153,7 @@ static int client_submit(lua_State *L)
     pending_t *p;
     lua_Integer id;
 
-    luaL_argcheck(L, type >= 0, 2, "operation must be text, cta_url, flow or publish");
+    luaL_argcheck(L, type >= 0, 2, "operation must be text, cta_url, flow, raw or publish");
     luaL_checktype(L, 4, LUA_TFUNCTION);
     kwa_result_free(&ud->res);
     if (kwa_lua_read_message(L, 3, (kwa_message_type_t)type, 0, &ud->scratch, &m,
@@ -370,7 +371,7 @@ static int many_submit_item(lua_State *L)
         type = lua_type(L, -1) == LUA_TSTRING ? kwa_lua_message_type(lua_tostring(L, -1)) : -1;
         if (type < 0 || type == KWA_MSG_PUBLISH)
             return kwa_fail(&m->item_err, KWA_VALIDATION, "op",
-                            "op must be text, cta_url or flow"), 0;
+                            "op must be text, cta_url, flow or raw"), 0;
     }
     if (kwa_lua_read_message(L, item, (kwa_message_type_t)type, 1, &ud->scratch, &msg,
                              &m->item_err) == 0 &&
@@ -544,6 +545,7 @@ static const luaL_Reg send_methods[] = {
     {"send_cta_url", client_send_cta_url},
     {"send_flow", client_send_flow},
     {"publish_flow", client_publish_flow},
+    {"send", client_send},
     {"submit", client_submit},
     {"poll", client_poll},
     {"pending", client_pending},

@@ -254,6 +254,47 @@ int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
     return 0;
 }
 
+int kwa_request_raw(kwa_request_t *req, const kwa_config_t *cfg,
+                    const kwa_raw_t *m, kwa_result_t *err)
+{
+    cJSON *root, *mo = NULL;
+    int ok;
+
+    if (kwa_check_raw(err, cfg, m) != 0)
+        return -1;
+    root = cJSON_CreateObject();
+    ok = root != NULL;
+    OK(ok, mo = cJSON_Duplicate(m->messaging_object, 1));
+    if (ok && !cJSON_AddItemToObject(root, "messaging_object", mo)) {
+        cJSON_Delete(mo);
+        ok = 0;
+    }
+    if (ok && !cJSON_HasObjectItem(mo, "messaging_product"))
+        OK(ok, cJSON_AddStringToObject(mo, "messaging_product", "whatsapp"));
+    if (ok && !cJSON_HasObjectItem(mo, "recipient_type"))
+        OK(ok, cJSON_AddStringToObject(mo, "recipient_type", "individual"));
+    ok = ok && add_extra_info(root, m->extra_info);
+    return finish(req, cfg, m->from, root, ok, err);
+}
+
+int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
+                      const kwa_message_t *m, kwa_result_t *err)
+{
+    switch (m->type) {
+    case KWA_MSG_TEXT:
+        return kwa_request_text(req, cfg, &m->u.text, err);
+    case KWA_MSG_CTA_URL:
+        return kwa_request_cta_url(req, cfg, &m->u.cta_url, err);
+    case KWA_MSG_FLOW:
+        return kwa_request_flow(req, cfg, &m->u.flow, err);
+    case KWA_MSG_PUBLISH:
+        return kwa_request_publish(req, cfg, m->u.flow_id, err);
+    case KWA_MSG_RAW:
+        return kwa_request_raw(req, cfg, &m->u.raw, err);
+    }
+    return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
+}
+
 void kwa_request_free(kwa_request_t *req)
 {
     if (req == NULL)

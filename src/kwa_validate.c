@@ -95,7 +95,7 @@ int kwa_check_flow_id(kwa_result_t *err, const char *field, const char *s)
     return 0;
 }
 
-static int check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x)
+int kwa_check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x)
 {
     /* refs longer than 255 characters are cut later, as the service does;
      * they must still be UTF-8 so the cut lands on a character boundary */
@@ -108,6 +108,17 @@ static int check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x)
         kwa_check_text(err, "extra_info.ref2", x->ref2, 0, no_limit) ||
         kwa_check_text(err, "extra_info.wa_source", x->wa_source, 0, 64))
         return -1;
+    return 0;
+}
+
+/* The business number: the message's own, or else the client's. */
+static int check_from(kwa_result_t *err, const kwa_config_t *cfg, const char *from)
+{
+    if (from != NULL)
+        return kwa_check_phone(err, "from", from);
+    if (cfg->from == NULL)
+        return kwa_fail(err, KWA_VALIDATION, "from",
+                        "from is required: set it on the client or the message");
     return 0;
 }
 
@@ -128,14 +139,69 @@ int kwa_check_envelope(kwa_result_t *err, const kwa_config_t *cfg,
         if (kwa_check_phone(err, field, env->to[i]) != 0)
             return -1;
     }
-    if (env->from != NULL) {
-        if (kwa_check_phone(err, "from", env->from) != 0)
+    if (check_from(err, cfg, env->from) != 0)
+        return -1;
+    return kwa_check_extra_info(err, env->extra_info);
+}
+
+int kwa_check_recipients(kwa_result_t *err, const char *field, const char *list)
+{
+    char one[24];
+    const char *p = list, *comma;
+    size_t len;
+
+    if (list == NULL || *list == '\0')
+        return kwa_fail(err, KWA_VALIDATION, field,
+                        "%s is required: one or more E.164 numbers", field);
+    for (;;) {
+        comma = strchr(p, ',');
+        len = comma ? (size_t)(comma - p) : strlen(p);
+        if (len >= sizeof one)
+            return kwa_check_phone(err, field, "x"); /* too long to be E.164 */
+        memcpy(one, p, len);
+        one[len] = '\0';
+        if (kwa_check_phone(err, field, one) != 0)
             return -1;
-    } else if (cfg->from == NULL) {
-        return kwa_fail(err, KWA_VALIDATION, "from",
-                        "from is required: set it on the client or the message");
+        if (comma == NULL)
+            return 0;
+        p = comma + 1;
     }
-    return check_extra_info(err, env->extra_info);
+}
+
+/* An optional string member that, when present, must equal `want`. */
+static int check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
+                       const char *field, const char *want)
+{
+    const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
+
+    if (item != NULL && !(cJSON_IsString(item) && strcmp(item->valuestring, want) == 0))
+        return kwa_fail(err, KWA_VALIDATION, field, "%s must be \"%s\"", field, want);
+    return 0;
+}
+
+int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m)
+{
+    const cJSON *mo = m->messaging_object, *to, *type;
+    char field[64];
+
+    if (!cJSON_IsObject(mo))
+        return kwa_fail(err, KWA_VALIDATION, "messaging_object",
+                        "messaging_object is required: a table in Meta's message format");
+    to = cJSON_GetObjectItemCaseSensitive(mo, "to");
+    if (kwa_check_recipients(err, "messaging_object.to", cJSON_IsString(to) ? to->valuestring : NULL) ||
+        check_fixed(err, mo, "messaging_product", "messaging_object.messaging_product", "whatsapp") ||
+        check_fixed(err, mo, "recipient_type", "messaging_object.recipient_type", "individual"))
+        return -1;
+    type = cJSON_GetObjectItemCaseSensitive(mo, "type");
+    if (type != NULL && !(cJSON_IsString(type) && *type->valuestring != '\0'))
+        return kwa_fail(err, KWA_VALIDATION, "messaging_object.type",
+                        "messaging_object.type must be a message type such as text or image");
+    snprintf(field, sizeof field, "messaging_object.%.40s", type ? type->valuestring : "text");
+    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(mo, type ? type->valuestring : "text")))
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is required for this type", field);
+    if (check_from(err, cfg, m->from) != 0)
+        return -1;
+    return kwa_check_extra_info(err, m->extra_info);
 }
 
 static const char *const header_types[] = {"text", "image", "video", "document", NULL};

@@ -1,0 +1,133 @@
+/*
+ * kwa_lua_codec.c - the core's request building and response parsing,
+ * without the libcurl engine, for transports written in Lua (OpenResty
+ * cosockets, lua-resty-http, a user's own function) and for dry runs:
+ *
+ *   client:build(op, msg [, redact]) -> request | nil, err
+ *   core.parse(op, status, body [, retry_after]) -> result | nil, err
+ *
+ * A request table is { method, url, headers = {...}, body }; its headers
+ * carry the api-key (a transport must send it) unless `redact` is true.
+ * Its __tostring never shows the key. Validation and error tables are the
+ * same as the engine's, so every transport behaves alike.
+ */
+#include <string.h>
+
+#include "kwa_lua.h"
+
+#define KWA_LUA_REQUEST "kaleyra.whatsapp.Request"
+#define KWA_LUA_BOX "kaleyra.whatsapp.ResultBox"
+#define REDACTED "<redacted>"
+
+static void set_header(lua_State *L, const char *name, const char *value)
+{
+    lua_pushstring(L, value);
+    lua_setfield(L, -2, name);
+}
+
+/* client:build(op, msg [, redact]) */
+static int client_build(lua_State *L)
+{
+    kwa_lua_client_t *ud = kwa_lua_check_client(L);
+    int type = kwa_lua_message_type(luaL_checkstring(L, 2));
+    int redact = lua_toboolean(L, 4);
+    const kwa_config_t *cfg = kwa_client_config(ud->client);
+    kwa_message_t m;
+    kwa_request_t req;
+
+    luaL_argcheck(L, type >= 0, 2, "operation must be text, cta_url, flow, raw or publish");
+    kwa_result_free(&ud->res);
+    if (kwa_lua_read_message(L, 3, (kwa_message_type_t)type, 0, &ud->scratch, &m,
+                             &ud->res) != 0 ||
+        kwa_request_build(&req, cfg, &m, &ud->res) != 0) {
+        kwa_lua_scratch_release(&ud->scratch);
+        return kwa_lua_push_result(L, &ud->res, KWA_OP_SEND);
+    }
+    kwa_lua_scratch_release(&ud->scratch);
+    /* copy into Lua strings, then free: nothing C-owned survives a raise
+     * except req, so push its strings first thing */
+    lua_pushlstring(L, req.body, req.body_len);
+    lua_pushstring(L, req.url);
+    kwa_request_free(&req);
+    lua_createtable(L, 0, 4);                /* body, url, request */
+    luaL_getmetatable(L, KWA_LUA_REQUEST);
+    lua_setmetatable(L, -2);
+    lua_pushliteral(L, "POST");
+    lua_setfield(L, -2, "method");
+    lua_insert(L, -2);                       /* body, request, url */
+    lua_setfield(L, -2, "url");
+    lua_insert(L, -2);                       /* request, body */
+    lua_setfield(L, -2, "body");
+    lua_createtable(L, 0, 4);                /* request, headers */
+    set_header(L, "api-key", redact ? REDACTED : cfg->api_key);
+    set_header(L, "Content-Type", "application/json");
+    set_header(L, "Accept", "application/json");
+    set_header(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
+    lua_setfield(L, -2, "headers");
+    lua_pushstring(L, type == KWA_MSG_PUBLISH ? "publish" : "send");
+    lua_setfield(L, -2, "op");
+    return 1;
+}
+
+/* __tostring of a request: everything but the key. */
+static int request_tostring(lua_State *L)
+{
+    luaL_checktype(L, 1, LUA_TTABLE);
+    lua_getfield(L, 1, "method");
+    lua_getfield(L, 1, "url");
+    lua_pushfstring(L, "%s %s (api-key " REDACTED ")", lua_tostring(L, -2),
+                    lua_tostring(L, -1));
+    return 1;
+}
+
+static int box_gc(lua_State *L)
+{
+    kwa_result_free(luaL_checkudata(L, 1, KWA_LUA_BOX));
+    return 0;
+}
+
+/* core.parse(op, status, body [, retry_after]) */
+static int parse(lua_State *L)
+{
+    const char *op = luaL_checkstring(L, 1);
+    lua_Integer status = luaL_checkinteger(L, 2);
+    size_t len = 0;
+    const char *body = luaL_optlstring(L, 3, "", &len);
+    lua_Number retry_after = luaL_optnumber(L, 4, 0);
+    kwa_op_t kind = strcmp(op, "publish") == 0 ? KWA_OP_PUBLISH : KWA_OP_SEND;
+    kwa_result_t *res;
+
+    luaL_argcheck(L, status >= 0 && status < 1000, 2, "not an HTTP status");
+    res = kwa_newuserdata(L, sizeof *res); /* anchors body/raw for the GC */
+    memset(res, 0, sizeof *res);
+    luaL_getmetatable(L, KWA_LUA_BOX);
+    lua_setmetatable(L, -2);
+    kwa_response_parse(res, kind, (long)status, body, len);
+    res->attempts = 1;
+    res->retry_after = retry_after > 0 ? retry_after : 0;
+    return kwa_lua_push_result(L, res, kind);
+}
+
+static const luaL_Reg codec_methods[] = {
+    {"build", client_build},
+    {NULL, NULL},
+};
+
+void kwa_lua_codec_methods(lua_State *L)
+{
+    kwa_setfuncs(L, codec_methods);
+}
+
+void kwa_lua_codec_module(lua_State *L)
+{
+    luaL_newmetatable(L, KWA_LUA_REQUEST);
+    lua_pushcfunction(L, request_tostring);
+    lua_setfield(L, -2, "__tostring");
+    lua_pop(L, 1);
+    luaL_newmetatable(L, KWA_LUA_BOX);
+    lua_pushcfunction(L, box_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
+    lua_pushcfunction(L, parse);
+    lua_setfield(L, -2, "parse");
+}
