@@ -5,6 +5,8 @@
  *
  *   client:build(op, msg [, redact]) -> request | nil, err
  *   core.parse(op, status, body [, retry_after]) -> result | nil, err
+ *   core.json_encode(value) -> text | nil, err   (the rules of passthrough tables)
+ *   core.json_decode(text) -> value | nil, message
  *
  * A request table is { method, url, headers = {...}, body }; its headers
  * carry the api-key (a transport must send it) unless `redact` is true.
@@ -108,6 +110,63 @@ static int parse(lua_State *L)
     return kwa_lua_push_result(L, res, kind);
 }
 
+#define KWA_LUA_TREE "kaleyra.whatsapp.JsonBox"
+
+static int tree_gc(lua_State *L)
+{
+    cJSON **tree = luaL_checkudata(L, 1, KWA_LUA_TREE);
+
+    cJSON_Delete(*tree);
+    *tree = NULL;
+    return 0;
+}
+
+/* A userdata owning a cJSON tree, so a raise never leaks it. */
+static cJSON **new_tree_box(lua_State *L)
+{
+    cJSON **tree = kwa_newuserdata(L, sizeof *tree);
+
+    *tree = NULL;
+    luaL_getmetatable(L, KWA_LUA_TREE);
+    lua_setmetatable(L, -2);
+    return tree;
+}
+
+static int json_encode(lua_State *L)
+{
+    kwa_result_t err;
+    cJSON **tree;
+    char *text;
+
+    luaL_checkany(L, 1);
+    memset(&err, 0, sizeof err);
+    tree = new_tree_box(L);
+    if (kwa_lua_to_json(L, 1, "value", tree, &err) != 0)
+        return kwa_lua_push_result(L, &err, KWA_OP_SEND);
+    text = cJSON_PrintUnformatted(*tree);
+    if (text == NULL)
+        return luaL_error(L, "not enough memory");
+    lua_pushstring(L, text);
+    cJSON_free(text);
+    return 1;
+}
+
+static int json_decode(lua_State *L)
+{
+    size_t len;
+    const char *text = luaL_checklstring(L, 1, &len);
+    cJSON **tree = new_tree_box(L);
+
+    *tree = cJSON_ParseWithLength(text, len);
+    if (*tree == NULL) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "not valid JSON");
+        return 2;
+    }
+    kwa_lua_push_json(L, *tree);
+    return 1;
+}
+
 static const luaL_Reg codec_methods[] = {
     {"build", client_build},
     {NULL, NULL},
@@ -128,6 +187,14 @@ void kwa_lua_codec_module(lua_State *L)
     lua_pushcfunction(L, box_gc);
     lua_setfield(L, -2, "__gc");
     lua_pop(L, 1);
+    luaL_newmetatable(L, KWA_LUA_TREE);
+    lua_pushcfunction(L, tree_gc);
+    lua_setfield(L, -2, "__gc");
+    lua_pop(L, 1);
     lua_pushcfunction(L, parse);
     lua_setfield(L, -2, "parse");
+    lua_pushcfunction(L, json_encode);
+    lua_setfield(L, -2, "json_encode");
+    lua_pushcfunction(L, json_decode);
+    lua_setfield(L, -2, "json_decode");
 }

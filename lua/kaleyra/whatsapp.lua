@@ -15,6 +15,15 @@ local M = {
   null = core.null,
   --- Metatable that makes a table encode as a JSON array, even when empty.
   array_mt = core.array_mt,
+  --- Encodes a Lua value as JSON by the passthrough rules (nil, err on
+  -- values JSON cannot carry).
+  json_encode = core.json_encode,
+  --- Decodes JSON text (nil, message when it is not JSON); arrays get
+  -- array_mt, null becomes whatsapp.null.
+  json_decode = core.json_decode,
+  --- Interprets an HTTP answer as the engine would: parse(op, status,
+  -- body [, retry_after]) with op "send" or "publish".
+  parse = core.parse,
 }
 
 local Error = core.Error
