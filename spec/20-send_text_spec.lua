@@ -1,30 +1,23 @@
--- spec/20-send_text_spec.lua - client:send_text against the stand-in: the
+-- spec/20-send_text_spec.lua - env.client:send_text against the stand-in: the
 -- exact JSON on the wire, validation before sending, documented answers.
 local h = require "spec.helpers"
 
 describe("client:send_text", function()
-  local sandbox, client
-
-  setup(function()
-    sandbox = h.start()
-    client = h.client(sandbox)
-  end)
-  teardown(function()
-    client:close()
-    sandbox:stop()
-  end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env { client = true }
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local extra = { ref = "customer1", ref1 = "marketing", ref2 = "dictionary", wa_source = "api" }
 
   local function only_record()
-    local records = sandbox:records()
+    local records = env.sandbox:records()
     assert.equals(1, #records)
     return records[1]
   end
 
   it("sends the API document's sample request, preview_url as a boolean", function()
-    local res, err = client:send_text {
+    local res, err = env.client:send_text {
       to = h.magic.to, body = "This is the sample message", preview_url = false, extra_info = extra,
     }
     assert.is_nil(err)
@@ -45,7 +38,7 @@ describe("client:send_text", function()
   end)
 
   it("joins several recipients with commas and omits extra_info when none is given", function()
-    assert(client:send_text { to = { "+919000000001", "919000000002" }, body = "hi", preview_url = true })
+    assert(env.client:send_text { to = { "+919000000001", "919000000002" }, body = "hi", preview_url = true })
     local mo = only_record().json
     assert.equals("+919000000001,919000000002", mo.messaging_object.to)
     assert.equals(true, mo.messaging_object.text.preview_url)
@@ -53,13 +46,13 @@ describe("client:send_text", function()
   end)
 
   it("sends from the number a call names, keeping the + in the path", function()
-    assert.is_nil(select(2, client:send_text { to = h.magic.to, body = "x", from = "918000000001" }))
+    assert.is_nil(select(2, env.client:send_text { to = h.magic.to, body = "x", from = "918000000001" }))
     assert.equals("/v2/" .. h.creds.sid .. "/whatsapp/918000000001/messages", only_record().uri)
   end)
 
   it("cuts refs to 255 characters on a character boundary and maps unknown wa_source to api", function()
     local long = string.rep("é", 300) -- 600 bytes, 300 characters
-    assert(client:send_text { to = h.magic.to, body = "x",
+    assert(env.client:send_text { to = h.magic.to, body = "x",
       extra_info = { ref = long, ref1 = string.rep("a", 255), wa_source = "myshop" } })
     local x = only_record().json.extra_info
     assert.equals(string.rep("é", 255), x.ref)
@@ -71,14 +64,14 @@ describe("client:send_text", function()
   it("keeps every documented wa_source", function()
     for _, source in ipairs { "clevertap", "zoho", "webengage", "shopify", "leadsquared", "responsys",
       "braze", "hubspot", "salesforce", "zapier", "eloqua", "moengage" } do
-      sandbox:clear()
-      assert(client:send_text { to = h.magic.to, body = "x", extra_info = { wa_source = source } })
+      env.sandbox:clear()
+      assert(env.client:send_text { to = h.magic.to, body = "x", extra_info = { wa_source = source } })
       assert.equals(source, only_record().json.extra_info.wa_source)
     end
   end)
 
   it("counts the 4096-character limit in characters, not bytes", function()
-    assert(client:send_text { to = h.magic.to, body = string.rep("ü", 4096) })
+    assert(env.client:send_text { to = h.magic.to, body = string.rep("ü", 4096) })
     assert.equals(string.rep("ü", 4096), only_record().json.messaging_object.text.body)
   end)
 
@@ -108,7 +101,7 @@ describe("client:send_text", function()
     }
     for _, case in ipairs(cases) do
       it("refuses " .. case[1] .. ", naming " .. case[3] .. ", and sends nothing", function()
-        local res, err = client:send_text(case[2])
+        local res, err = env.client:send_text(case[2])
         assert.is_nil(res)
         assert.equals("validation", err.kind)
         assert.equals(case[3], err.field)
@@ -116,32 +109,32 @@ describe("client:send_text", function()
         assert.is_false(err.sent)
         assert.is_nil(err.status)
         assert.equals("validation (" .. case[3] .. "): " .. err.message, tostring(err))
-        assert.same({}, sandbox:records())
+        assert.same({}, env.sandbox:records())
       end)
     end
 
     it("needs a from when the client has none", function()
-      local c = h.client(sandbox, { from = h.NONE })
+      local c = h.client(env.sandbox, { from = h.NONE })
       local _, err = c:send_text { to = h.magic.to, body = "x" }
       c:close()
       assert.equals("validation", err.kind)
       assert.equals("from", err.field)
-      assert.same({}, sandbox:records())
+      assert.same({}, env.sandbox:records())
     end)
 
     it("raises on a non-table message and on unknown fields", function()
-      assert.has_error(function() client:send_text("hi") end)
-      assert.has_error(function() client:send_text { to = h.magic.to, bdy = "x" } end,
+      assert.has_error(function() env.client:send_text("hi") end)
+      assert.has_error(function() env.client:send_text { to = h.magic.to, bdy = "x" } end,
         "send_text: unknown field 'bdy'")
-      assert.has_error(function() client:send_text { to = h.magic.to, body = "x", extra_info = { reff = "x" } } end,
+      assert.has_error(function() env.client:send_text { to = h.magic.to, body = "x", extra_info = { reff = "x" } } end,
         "extra_info: unknown field 'reff'")
-      assert.same({}, sandbox:records())
+      assert.same({}, env.sandbox:records())
     end)
   end)
 
   describe("documented failures", function()
     local function failure(overrides, msg)
-      local c = h.client(sandbox, overrides)
+      local c = h.client(env.sandbox, overrides)
       local res, err = c:send_text(msg or { to = h.magic.to, body = "x" })
       c:close()
       assert.is_nil(res)

@@ -1,19 +1,12 @@
--- spec/30-send_cta_url_spec.lua - client:send_cta_url: the document's
+-- spec/30-send_cta_url_spec.lua - env.client:send_cta_url: the document's
 -- sample on the wire, header forms, and every validation rule.
 local h = require "spec.helpers"
 
 describe("client:send_cta_url", function()
-  local sandbox, client
-
-  setup(function()
-    sandbox = h.start()
-    client = h.client(sandbox)
-  end)
-  teardown(function()
-    client:close()
-    sandbox:stop()
-  end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env { client = true }
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local function sample(overrides)
     local msg = {
@@ -32,28 +25,28 @@ describe("client:send_cta_url", function()
   end
 
   it("sends the API document's sample request", function()
-    local res, err = client:send_cta_url(sample())
+    local res, err = env.client:send_cta_url(sample())
     assert.is_nil(err)
     assert.equals(202, res.status)
     assert.equals("WA202", res.code)
-    local records = sandbox:records()
+    local records = env.sandbox:records()
     assert.equals(1, #records)
     assert.equals("/v2/" .. h.creds.sid .. "/whatsapp/" .. h.creds.from .. "/messages", records[1].uri)
     assert.same(h.fixture("cta_url"), records[1].json)
   end)
 
   it("leaves out header and footer when not given", function()
-    assert(client:send_cta_url(sample { header = h.NONE, footer = h.NONE, extra_info = h.NONE }))
-    local inter = sandbox:records()[1].json.messaging_object.interactive
+    assert(env.client:send_cta_url(sample { header = h.NONE, footer = h.NONE, extra_info = h.NONE }))
+    local inter = env.sandbox:records()[1].json.messaging_object.interactive
     assert.is_nil(inter.header)
     assert.is_nil(inter.footer)
-    assert.is_nil(sandbox:records()[1].json.extra_info)
+    assert.is_nil(env.sandbox:records()[1].json.extra_info)
   end)
 
   it("passes a header table through as the header object", function()
     local header = { type = "image", image = { link = "https://example.com/a.png" } }
-    assert(client:send_cta_url(sample { header = header }))
-    assert.same(header, sandbox:records()[1].json.messaging_object.interactive.header)
+    assert(env.client:send_cta_url(sample { header = header }))
+    assert.same(header, env.sandbox:records()[1].json.messaging_object.interactive.header)
   end)
 
   describe("validation", function()
@@ -79,21 +72,21 @@ describe("client:send_cta_url", function()
     }
     for _, case in ipairs(cases) do
       it("refuses " .. case[1] .. ", naming " .. case[3] .. ", and sends nothing", function()
-        local res, err = client:send_cta_url(sample(case[2]))
+        local res, err = env.client:send_cta_url(sample(case[2]))
         assert.is_nil(res)
         assert.equals("validation", err.kind)
         assert.equals(case[3], err.field)
-        assert.same({}, sandbox:records())
+        assert.same({}, env.sandbox:records())
       end)
     end
 
     it("counts limits in characters: 60 two-byte characters fit a header", function()
-      assert(client:send_cta_url(sample { header = string.rep("é", 60), display_text = string.rep("ß", 20) }))
-      assert.equals(1, #sandbox:records())
+      assert(env.client:send_cta_url(sample { header = string.rep("é", 60), display_text = string.rep("ß", 20) }))
+      assert.equals(1, #env.sandbox:records())
     end)
 
     it("raises on unknown fields", function()
-      assert.has_error(function() client:send_cta_url(sample { button = "x" }) end,
+      assert.has_error(function() env.client:send_cta_url(sample { button = "x" }) end,
         "send_cta_url: unknown field 'button'")
     end)
   end)

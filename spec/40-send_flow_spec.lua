@@ -1,20 +1,13 @@
--- spec/40-send_flow_spec.lua - client:send_flow: the document's sample on
+-- spec/40-send_flow_spec.lua - env.client:send_flow: the document's sample on
 -- the wire, Meta's parameters passed through, flow rules, JSON limits.
 local h = require "spec.helpers"
 local whatsapp = h.whatsapp
 
 describe("client:send_flow", function()
-  local sandbox, client
-
-  setup(function()
-    sandbox = h.start()
-    client = h.client(sandbox)
-  end)
-  teardown(function()
-    client:close()
-    sandbox:stop()
-  end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env { client = true }
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local function flow(overrides)
     local f = {
@@ -49,20 +42,20 @@ describe("client:send_flow", function()
   end
 
   local function sent_parameters()
-    local records = sandbox:records()
+    local records = env.sandbox:records()
     assert.equals(1, #records)
     return records[1].json.messaging_object.interactive.action.parameters
   end
 
   it("sends the API document's sample, flow_message_version defaulting to \"3\"", function()
-    local res, err = client:send_flow(message(flow()))
+    local res, err = env.client:send_flow(message(flow()))
     assert.is_nil(err)
     assert.equals(202, res.status)
-    assert.same(h.fixture("flow"), sandbox:records()[1].json)
+    assert.same(h.fixture("flow"), env.sandbox:records()[1].json)
   end)
 
   it("keeps a given flow_message_version, flow_name and mode", function()
-    assert(client:send_flow(message(flow { flow_id = h.NONE, flow_name = "booking", mode = "draft",
+    assert(env.client:send_flow(message(flow { flow_id = h.NONE, flow_name = "booking", mode = "draft",
       flow_message_version = "4" })))
     local p = sent_parameters()
     assert.equals("4", p.flow_message_version)
@@ -72,11 +65,11 @@ describe("client:send_flow", function()
   end)
 
   it("writes whatsapp.null as null and array-marked tables as arrays", function()
-    assert(client:send_flow(message(flow { flow_action_payload = {
+    assert(env.client:send_flow(message(flow { flow_action_payload = {
       screen = "WELCOME",
       data = { none = whatsapp.null, empty = whatsapp.array(), list = { 1, 2.5, "x", true }, obj = {} },
     } })))
-    local rec = sandbox:records()[1]
+    local rec = env.sandbox:records()[1]
     assert.matches('"none":null', rec.body, 1, true)
     assert.matches('"empty":[]', rec.body, 1, true)
     assert.matches('"obj":{}', rec.body, 1, true)
@@ -131,7 +124,7 @@ describe("client:send_flow", function()
     }
     for _, case in ipairs(cases) do
       it("refuses " .. case[1] .. " and sends nothing", function()
-        local res, err = client:send_flow(case[2])
+        local res, err = env.client:send_flow(case[2])
         assert.is_nil(res)
         assert.equals("validation", err.kind)
         if case[3] then
@@ -139,12 +132,12 @@ describe("client:send_flow", function()
         else
           assert.matches("^flow%.flow_action_payload%.data", err.field)
         end
-        assert.same({}, sandbox:records())
+        assert.same({}, env.sandbox:records())
       end)
     end
 
     it("raises on unknown fields", function()
-      assert.has_error(function() client:send_flow(message(flow(), { flow_id = "1" })) end,
+      assert.has_error(function() env.client:send_flow(message(flow(), { flow_id = "1" })) end,
         "send_flow: unknown field 'flow_id'")
     end)
   end)

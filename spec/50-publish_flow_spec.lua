@@ -1,25 +1,18 @@
--- spec/50-publish_flow_spec.lua - client:publish_flow: path, no body,
+-- spec/50-publish_flow_spec.lua - env.client:publish_flow: path, no body,
 -- the documented success and failures.
 local h = require "spec.helpers"
 
 describe("client:publish_flow", function()
-  local sandbox, client
-
-  setup(function()
-    sandbox = h.start()
-    client = h.client(sandbox)
-  end)
-  teardown(function()
-    client:close()
-    sandbox:stop()
-  end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env { client = true }
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   it("POSTs to /v2/<sid>/whatsapp/<flow_id>/publish with no body", function()
-    local res, err = client:publish_flow(h.magic.flow_id)
+    local res, err = env.client:publish_flow(h.magic.flow_id)
     assert.is_nil(err)
     assert.same({ status = 200, success = true, attempts = 1, body = { success = true } }, res)
-    local records = sandbox:records()
+    local records = env.sandbox:records()
     assert.equals(1, #records)
     assert.equals("POST", records[1].method)
     assert.equals("/v2/" .. h.creds.sid .. "/whatsapp/" .. h.magic.flow_id .. "/publish", records[1].uri)
@@ -29,7 +22,7 @@ describe("client:publish_flow", function()
   end)
 
   local function failure(flow_id, overrides)
-    local c = h.client(sandbox, overrides)
+    local c = h.client(env.sandbox, overrides)
     local res, err = c:publish_flow(flow_id)
     c:close()
     assert.is_nil(res)
@@ -78,16 +71,16 @@ describe("client:publish_flow", function()
 
   it("refuses a flow_id that is not all digits and sends nothing", function()
     for _, id in ipairs { "", "112x", "../../x", "1?a=b", "1#", "1%2F", "1\r\nX: y" } do
-      local res, err = client:publish_flow(id)
+      local res, err = env.client:publish_flow(id)
       assert.is_nil(res)
       assert.equals("validation", err.kind)
       assert.equals("flow_id", err.field)
     end
-    assert.same({}, sandbox:records())
+    assert.same({}, env.sandbox:records())
   end)
 
   it("raises when flow_id is not a string", function()
-    assert.has_error(function() client:publish_flow() end)
-    assert.has_error(function() client:publish_flow({}) end)
+    assert.has_error(function() env.client:publish_flow() end)
+    assert.has_error(function() env.client:publish_flow({}) end)
   end)
 end)

@@ -4,32 +4,24 @@
 local h = require "spec.helpers"
 
 describe("transport", function()
-  local sandbox
-
-  setup(function() sandbox = h.start() end)
-  teardown(function() sandbox:stop() end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env()
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local msg = { to = "+919000000001", body = "hello" }
 
-  local function send_via(fault, overrides)
-    local opts = overrides or {}
-    opts.base_url = sandbox.url .. "/fault/" .. fault
-    local c = h.client(sandbox, opts)
-    local res, err = c:send_text(msg)
-    c:close()
-    return res, err
-  end
+  local send_via = env.send_via
 
   it("reuses one connection for 20 sequential sends of one client", function()
-    local c = h.client(sandbox)
+    local c = h.client(env.sandbox)
     for i = 1, 20 do
       local res, err = c:send_text { to = "+919000000001", body = "message " .. i }
       assert.is_nil(err)
       assert.equals(202, res.status)
     end
     c:close()
-    local records = sandbox:records()
+    local records = env.sandbox:records()
     assert.equals(20, #records)
     for i, rec in ipairs(records) do
       assert.equals(records[1].connection, rec.connection)
@@ -38,7 +30,7 @@ describe("transport", function()
   end)
 
   it("gives every accepted message its own id", function()
-    local c = h.client(sandbox)
+    local c = h.client(env.sandbox)
     local seen = {}
     for _ = 1, 5 do
       local res = assert(c:send_text(msg))
@@ -130,16 +122,16 @@ describe("transport", function()
     local _, err = send_via("status-302")
     assert.equals("protocol", err.kind)
     assert.equals(302, err.status)
-    assert.equals(1, #sandbox:records())
+    assert.equals(1, #env.sandbox:records())
   end)
 
   it("refuses https to a plain-http server as a TLS error, sending nothing", function()
-    local c = h.client(nil, { base_url = sandbox.url:gsub("^http:", "https:") })
+    local c = h.client(nil, { base_url = env.sandbox.url:gsub("^http:", "https:") })
     local res, err = c:send_text(msg)
     c:close()
     assert.is_nil(res)
     assert.equals("tls", err.kind)
     assert.is_false(err.retryable)
-    assert.same({}, sandbox:records())
+    assert.same({}, env.sandbox:records())
   end)
 end)

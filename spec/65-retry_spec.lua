@@ -4,50 +4,42 @@
 local h = require "spec.helpers"
 
 describe("automatic retries", function()
-  local sandbox
-
-  setup(function() sandbox = h.start() end)
-  teardown(function() sandbox:stop() end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env()
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local msg = { to = "+919000000001", body = "hello" }
 
-  local function send_via(fault, overrides)
-    local opts = overrides or {}
-    opts.base_url = sandbox.url .. "/fault/" .. fault
-    local c = h.client(sandbox, opts)
-    local res, err = c:send_text(msg)
-    c:close()
-    return res, err
-  end
+  local send_via = env.send_via
 
   it("retries a 429 after its Retry-After, then reports rate_limit", function()
     local _, err = send_via("status-429", { retries = 1 })
     assert.equals("rate_limit", err.kind)
     assert.equals(2, err.attempts)
     assert.equals(1, err.retry_after)
-    assert.equals(2, #sandbox:records())
+    assert.equals(2, #env.sandbox:records())
   end)
 
   it("retries a 503 up to the default of 2 retries", function()
     local _, err = send_via("status-503")
     assert.equals("server", err.kind)
     assert.equals(3, err.attempts)
-    assert.equals(3, #sandbox:records())
+    assert.equals(3, #env.sandbox:records())
   end)
 
   it("does not retry a 500: the message may have been accepted", function()
     local _, err = send_via("status-500")
     assert.equals(1, err.attempts)
     assert.is_true(err.retryable)
-    assert.equals(1, #sandbox:records())
+    assert.equals(1, #env.sandbox:records())
   end)
 
   it("does not retry a timeout after sending", function()
     local _, err = send_via("slow-2000", { timeout = 0.3 })
     assert.equals("timeout", err.kind)
     assert.equals(1, err.attempts)
-    assert.equals(1, #sandbox:records())
+    assert.equals(1, #env.sandbox:records())
   end)
 
   it("retries a refused connection, which cannot have delivered anything", function()
@@ -65,11 +57,11 @@ describe("automatic retries", function()
   it("retries nothing with retries = 0", function()
     local _, err = send_via("status-503", { retries = 0 })
     assert.equals(1, err.attempts)
-    assert.equals(1, #sandbox:records())
+    assert.equals(1, #env.sandbox:records())
   end)
 
   it("refuses a retries value out of range", function()
-    local c, err = h.whatsapp.new(h.options(sandbox, { retries = 11 }))
+    local c, err = h.whatsapp.new(h.options(env.sandbox, { retries = 11 }))
     assert.is_nil(c)
     assert.equals("retries", err.field)
   end)

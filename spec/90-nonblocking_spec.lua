@@ -4,11 +4,10 @@
 local h = require "spec.helpers"
 
 describe("client:submit and client:poll", function()
-  local sandbox
-
-  setup(function() sandbox = h.start() end)
-  teardown(function() sandbox:stop() end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env()
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   -- Polls until nothing is pending, at most `rounds` times.
   local function drain(client, rounds)
@@ -20,7 +19,7 @@ describe("client:submit and client:poll", function()
   end
 
   it("drives many messages in flight at once to one callback each", function()
-    local client = h.client(sandbox, { base_url = sandbox.url .. "/fault/slow-200", concurrency = 8 })
+    local client = h.client(env.sandbox, { base_url = env.sandbox.url .. "/fault/slow-200", concurrency = 8 })
     local answers = {}
     for i = 1, 16 do
       assert(client:submit("text", { to = h.magic.to, body = "m" .. i }, function(res, err)
@@ -33,12 +32,12 @@ describe("client:submit and client:poll", function()
     client:close()
     assert.equals(16, #answers)
     local max = 0
-    for _, rec in ipairs(sandbox:records()) do max = math.max(max, rec.inflight) end
+    for _, rec in ipairs(env.sandbox:records()) do max = math.max(max, rec.inflight) end
     assert.is_true(max > 1 and max <= 8)
   end)
 
   it("returns from poll at its timeout while an answer is still on its way", function()
-    local client = h.client(sandbox, { base_url = sandbox.url .. "/fault/slow-3000", timeout = 10 })
+    local client = h.client(env.sandbox, { base_url = env.sandbox.url .. "/fault/slow-3000", timeout = 10 })
     local called = false
     assert(client:submit("text", { to = h.magic.to, body = "slow" }, function() called = true end))
     assert.equals(0, client:poll(0.05))
@@ -50,7 +49,7 @@ describe("client:submit and client:poll", function()
   end)
 
   it("gives a host what it needs to wait: a descriptor and a timeout", function()
-    local client = h.client(sandbox)
+    local client = h.client(env.sandbox)
     assert.is_true(math.type(client:fd()) == "integer" and client:fd() >= 0)
     assert.is_nil(client:timeout())
     assert(client:submit("publish", h.magic.flow_id, function() end))
@@ -60,7 +59,7 @@ describe("client:submit and client:poll", function()
   end)
 
   it("passes failures to the callback as nil, err", function()
-    local client = h.client(sandbox)
+    local client = h.client(env.sandbox)
     local got
     assert(client:submit("text", { to = h.magic.to_low_balance, body = "x" }, function(res, err) got = { res, err } end))
     assert.is_true(drain(client, 20))
@@ -71,7 +70,7 @@ describe("client:submit and client:poll", function()
   end)
 
   it("refuses an invalid message at submit, queueing nothing", function()
-    local client = h.client(sandbox)
+    local client = h.client(env.sandbox)
     local res, err = client:submit("cta_url", { to = h.magic.to, body = "b", display_text = "Go", url = "ftp://x" },
       function() error("must not be called") end)
     assert.is_nil(res)
@@ -80,11 +79,11 @@ describe("client:submit and client:poll", function()
     assert.has_error(function() client:submit("sms", {}, function() end) end)
     assert.has_error(function() client:submit("text", { to = h.magic.to, body = "x" }) end)
     client:close()
-    assert.same({}, sandbox:records())
+    assert.same({}, env.sandbox:records())
   end)
 
   it("re-raises a callback's error from poll after delivering the others", function()
-    local client = h.client(sandbox)
+    local client = h.client(env.sandbox)
     local delivered = 0
     for i = 1, 3 do
       assert(client:submit("text", { to = h.magic.to, body = "m" .. i }, function()
@@ -104,7 +103,7 @@ describe("client:submit and client:poll", function()
   end)
 
   it("lets a callback submit more, but not close or drive the client", function()
-    local client = h.client(sandbox)
+    local client = h.client(env.sandbox)
     local chained, close_err, poll_err = false, nil, nil
     assert(client:submit("text", { to = h.magic.to, body = "first" }, function()
       assert(client:submit("text", { to = h.magic.to, body = "second" }, function() chained = true end))
@@ -116,13 +115,13 @@ describe("client:submit and client:poll", function()
     assert.matches("cannot close", close_err)
     assert.matches("cannot drive", poll_err)
     client:close()
-    assert.equals(2, #sandbox:records())
+    assert.equals(2, #env.sandbox:records())
   end)
 
   it("frees a client with callbacks pending when it is collected", function()
     local weak = setmetatable({}, { __mode = "v" })
     do
-      local client = h.client(sandbox, { base_url = sandbox.url .. "/fault/slow-2000" })
+      local client = h.client(env.sandbox, { base_url = env.sandbox.url .. "/fault/slow-2000" })
       assert(client:submit("text", { to = h.magic.to, body = "x" }, function() error("never") end))
       client:poll(0.05)
       weak[1] = client

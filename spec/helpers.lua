@@ -40,6 +40,34 @@ function M.client(sandbox, overrides)
   return assert(whatsapp.new(M.options(sandbox, overrides)))
 end
 
+--- A stand-in (and optionally a client of it) for one describe block:
+--   local env = h.env { client = true }
+--   setup(env.start); teardown(env.stop); before_each(env.clear)
+-- then env.sandbox and env.client inside the tests.
+function M.env(opts)
+  local env = {}
+  function env.start()
+    env.sandbox = M.start()
+    if opts and opts.client then env.client = M.client(env.sandbox) end
+  end
+  function env.stop()
+    if env.client then env.client:close() end
+    env.sandbox:stop()
+  end
+  function env.clear() env.sandbox:clear() end
+  --- Sends msg through a fresh client whose base_url is the stand-in's
+  -- /fault/<fault> path; returns the call's results.
+  function env.send_via(fault, overrides, msg)
+    local options = overrides or {}
+    options.base_url = env.sandbox.url .. "/fault/" .. fault
+    local c = M.client(env.sandbox, options)
+    local res, err = c:send_text(msg or { to = M.magic.to, body = "hello" })
+    c:close()
+    return res, err
+  end
+  return env
+end
+
 --- Decodes spec/fixtures/<name>.json.
 function M.fixture(name)
   local f = assert(io.open("spec/fixtures/" .. name .. ".json"))
