@@ -165,8 +165,47 @@ local function status_fault(code, endpoint_path)
   return answer(status, "FAULT" .. status, body, headers)
 end
 
--- Returns the answer table for this request. For slow-<ms> it carries .delay (seconds) and for
--- cut .cut; M.handle() applies those after the record is written.
+-- "random-<seed>" (for soak tests): each request draws one outcome, deterministically from the
+-- seed and a per-instance request counter, with these odds per 10000. The rest are answered
+-- normally. 429 and 503 say Retry-After: 0, so a client that retries them backs off briefly.
+local RANDOM_ODDS = {
+  { "503", 25 }, { "429", 25 }, { "WA500", 50 }, { "reset", 30 }, { "cut", 20 },
+  { "html-502", 20 }, { "slow", 5 },
+}
+local RANDOM_SLOW_MS = 2000
+
+-- A uniform number in 0..9999 from md5("<seed>:<n>"): the same seed gives the same sequence.
+local function random_draw(seed, n)
+  return tonumber(ngx.md5(seed .. ":" .. n):sub(1, 8), 16) % 10000
+end
+
+local function random_fault(rec, seed, handler, a, b)
+  local n = ngx.shared.standin:incr("random_seq", 1, 0)
+  local u, outcome = random_draw(seed, n), "normal"
+  for _, odds in ipairs(RANDOM_ODDS) do
+    if u < odds[2] then outcome = odds[1] break end
+    u = u - odds[2]
+  end
+  rec.random = outcome
+  if outcome == "503" or outcome == "429" then
+    local ans = status_fault(outcome, "")
+    ans.headers["Retry-After"] = "0"
+    return ans
+  elseif outcome == "WA500" then
+    return answer(500, "WA500", MSG.WA500)
+  elseif outcome == "reset" then
+    return { status = 444, reset = true }
+  elseif outcome == "html-502" then
+    return CANNED_FAULTS["html-502"]()
+  end
+  local ans = handler(rec, a, b)
+  if outcome == "cut" then ans.cut = true end
+  if outcome == "slow" then ans.delay = RANDOM_SLOW_MS / 1000 end
+  return ans
+end
+
+-- Returns the answer table for this request. For slow-<ms> it carries .delay (seconds), for
+-- cut .cut and for reset .reset; M.handle() applies those after the record is written.
 local function respond(rec)
   local path = rec.path
   local mode, inner = path:match("^/fault/([^/]+)(/.*)$")
@@ -179,6 +218,16 @@ local function respond(rec)
     ans.cut = true
     return ans
   end
+
+  if mode == "reset" then return { status = 444, reset = true } end
+  -- The first request on a connection is answered, later ones are reset: the race a client meets
+  -- when a kept-alive connection dies under a request it reused the connection for.
+  if mode == "reset-reused" then
+    if (rec.connection_requests or 1) > 1 then return { status = 444, reset = true } end
+    return handler(rec, a, b)
+  end
+  local seed = mode:match("^random%-(%d+)$")
+  if seed then return random_fault(rec, tonumber(seed), handler, a, b) end
 
   local ms = mode:match("^slow%-(%d+)$")
   if ms then
@@ -265,6 +314,8 @@ function M.handle()
     ngx.on_abort(function() return ngx.exit(499) end)
     ngx.sleep(ans.delay)
   end
+  -- 444: nginx closes the connection without a word, like a peer that resets it.
+  if ans.reset then return ngx.exit(444) end
   if ans.cut then return send_cut(ans) end
   return send(ans)
 end

@@ -40,10 +40,14 @@ static int check_key(kwa_result_t *err, const char *key)
         return kwa_fail(err, KWA_CONFIG, "api_key", "api_key is required");
     if (strlen(key) > 256)
         return kwa_fail(err, KWA_CONFIG, "api_key", "api_key is longer than 256 bytes");
+    /* only ever a header value, but a key holding URL syntax is a sign of
+     * a mixed-up option (a URL or path pasted in), so it is refused too */
     for (p = (const unsigned char *)key; *p != '\0'; p++)
-        if (*p <= 0x20 || *p >= 0x7F)
+        if (*p <= 0x20 || *p >= 0x7F || strchr("/?#%\\", *p) != NULL)
             return kwa_fail(err, KWA_CONFIG, "api_key",
-                            "api_key must be printable ASCII without spaces");
+                            "api_key must be printable ASCII without spaces, '/', '?', '#', '%%' or '\\'");
+    if (strstr(key, "..") != NULL)
+        return kwa_fail(err, KWA_CONFIG, "api_key", "api_key must not contain '..'");
     return 0;
 }
 

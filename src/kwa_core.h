@@ -14,6 +14,7 @@
 #include "kwa.h"
 
 #define KWA_MAX_RESPONSE (1024 * 1024) /* larger answers are refused */
+#define KWA_MAX_REQUEST (1024 * 1024)  /* larger request bodies are not sent */
 #define KWA_RETRY_AFTER_CAP 30.0        /* seconds: longer Retry-After is cut */
 #define KWA_DEFAULT_RETRIES 2
 #define KWA_DEFAULT_CONCURRENCY 8

@@ -42,6 +42,7 @@ typedef struct transfer {
     double not_before; /* monotonic seconds: a retry waits until then */
     char *buf;
     size_t len, cap;
+    size_t body_off; /* how much of req.body curl has read this attempt */
     int too_big;
     char errbuf[CURL_ERROR_SIZE];
 } transfer_t;
@@ -151,6 +152,24 @@ static size_t on_data(char *data, size_t size, size_t n, void *ud)
     return add;
 }
 
+/* The body goes out through a read callback, not CURLOPT_POSTFIELDS, and
+ * there is no seek callback: when a reused connection dies before any
+ * answer, libcurl would quietly send the request again on a new one,
+ * and the service may already have acted on the first. Without a way to
+ * rewind the body it fails instead (CURLE_SEND_FAIL_REWIND), and the
+ * caller gets an error that says the message may have been sent. */
+static size_t on_read(char *dst, size_t size, size_t n, void *ud)
+{
+    transfer_t *t = ud;
+    size_t room = size * n, left = t->req.body_len - t->body_off;
+
+    if (room > left)
+        room = left;
+    memcpy(dst, t->req.body + t->body_off, room);
+    t->body_off += room;
+    return room;
+}
+
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *ud, void *sockp)
 {
     kwa_engine_t *e = ud;
@@ -220,6 +239,9 @@ static CURL *new_easy(kwa_engine_t *e, transfer_t *t)
     curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_POST, 1L);
+    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
+    curl_easy_setopt(h, CURLOPT_READDATA, t);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -379,10 +401,10 @@ static void start_queued(kwa_engine_t *e, double t_now)
             t->easy = new_easy(e, t);
         t->len = 0;
         t->too_big = 0;
+        t->body_off = 0;
         t->errbuf[0] = '\0';
         if (t->easy != NULL) {
             curl_easy_setopt(t->easy, CURLOPT_URL, t->req.url);
-            curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->req.body);
             curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->req.body_len);
         }
         if (t->easy == NULL || curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
@@ -418,6 +440,10 @@ static void transfer_error(transfer_t *t, CURLcode rc)
     switch (rc) {
     case CURLE_OPERATION_TIMEDOUT:
         kind = KWA_TIMEOUT;
+        break;
+    case CURLE_SEND_FAIL_REWIND: /* see on_read */
+        res->sent = 1;
+        why = "the connection closed after the request was sent, before any answer";
         break;
     case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
     case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER:

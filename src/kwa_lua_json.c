@@ -19,6 +19,7 @@ typedef struct encoder {
     kwa_result_t *err;
     const void *seen[KWA_LUA_MAX_DEPTH]; /* tables on the current path */
     int depth;
+    size_t bytes; /* about how long the JSON is so far */
     size_t len; /* of path */
     char path[128];
 } encoder_t;
@@ -26,6 +27,16 @@ typedef struct encoder {
 static int bad(encoder_t *e, const char *what)
 {
     return kwa_fail(e->err, KWA_VALIDATION, e->path, "%s %s", e->path, what);
+}
+
+/* Bounds the work a huge table can cause: the request could not be sent
+ * anyway (KWA_MAX_REQUEST), so stop at the item that crosses the limit. */
+static int spend(encoder_t *e, size_t n)
+{
+    e->bytes += n;
+    if (e->bytes > KWA_MAX_REQUEST)
+        return bad(e, "makes the JSON longer than 1 MiB");
+    return 0;
 }
 
 static void push_path(encoder_t *e, const char *key, lua_Integer index)
@@ -112,6 +123,8 @@ static int new_node(encoder_t *e, int idx, cJSON **out)
     lua_Number d;
     int shape;
 
+    if (lua_type(L, idx) != LUA_TSTRING && spend(e, 8) != 0)
+        return -1;
     switch (lua_type(L, idx)) {
     case LUA_TBOOLEAN:
         *out = cJSON_CreateBool(lua_toboolean(L, idx));
@@ -127,7 +140,7 @@ static int new_node(encoder_t *e, int idx, cJSON **out)
         break;
     case LUA_TSTRING:
         s = lua_tolstring(L, idx, &len);
-        if (check_string(e, s, len) != 0)
+        if (check_string(e, s, len) != 0 || spend(e, len + 2) != 0)
             return -1;
         *out = cJSON_CreateString(s);
         break;
@@ -200,7 +213,9 @@ static int fill(encoder_t *e, int idx, cJSON *node)
                 rc = bad(e, "has a key that is not valid UTF-8 text");
             } else {
                 push_path(e, key, 0);
-                rc = add_value(e, lua_gettop(L), node, key);
+                rc = spend(e, len + 3);
+                if (rc == 0)
+                    rc = add_value(e, lua_gettop(L), node, key);
             }
             e->len = saved;
             e->path[saved] = '\0';

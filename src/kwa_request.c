@@ -175,6 +175,11 @@ static int finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
         return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
     }
     req->body_len = strlen(req->body);
+    if (req->body_len > KWA_MAX_REQUEST) {
+        kwa_request_free(req);
+        return kwa_fail(err, KWA_VALIDATION, "message",
+                        "the message is longer than 1 MiB as JSON");
+    }
     return 0;
 }
 

@@ -68,7 +68,9 @@ static void copy_member(char *dst, size_t cap, const cJSON *obj, const char *nam
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
 
-    if (cJSON_IsString(item))
+    /* cJSON does not check UTF-8; text that is not stays in body only */
+    if (cJSON_IsString(item) &&
+        kwa_utf8_count(item->valuestring, strlen(item->valuestring)) >= 0)
         kwa_copy_text(dst, cap, item->valuestring, strlen(item->valuestring));
 }
 

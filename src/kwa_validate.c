@@ -193,7 +193,12 @@ int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m
         check_fixed(err, mo, "recipient_type", "messaging_object.recipient_type", "individual"))
         return -1;
     type = cJSON_GetObjectItemCaseSensitive(mo, "type");
-    if (type != NULL && !(cJSON_IsString(type) && *type->valuestring != '\0'))
+    /* a name such as "image": it becomes part of a field name below, which
+     * must stay ASCII and never carry the caller's arbitrary text */
+    if (type != NULL && !(cJSON_IsString(type) && *type->valuestring != '\0' &&
+                          strlen(type->valuestring) <= 40 &&
+                          strspn(type->valuestring, "abcdefghijklmnopqrstuvwxyz_") ==
+                              strlen(type->valuestring)))
         return kwa_fail(err, KWA_VALIDATION, "messaging_object.type",
                         "messaging_object.type must be a message type such as text or image");
     snprintf(field, sizeof field, "messaging_object.%.40s", type ? type->valuestring : "text");

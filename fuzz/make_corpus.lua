@@ -1,0 +1,119 @@
+-- fuzz/make_corpus.lua - writes the seed corpora in fuzz/corpus/ from the
+-- API documents' samples:
+--   response/: every sample answer in the api-docs (status, operation and
+--              body, in fuzz_response.c's input format), the invalid 202
+--              sample included;
+--   request/:  the documents' request samples (as spec/fixtures holds them,
+--              made valid JSON) taken apart into fuzz_request.c's fields,
+--              for each message type, with the fixed options and with the
+--              documents' own sid/api-key/number as options.
+-- Run from the repository root: lua5.4 fuzz/make_corpus.lua [api-docs dir]
+-- (default ../shared/api-docs). The output is committed, so fuzzing needs
+-- neither the documents nor this script.
+package.path = "./?.lua;" .. package.path
+local json = require "dkjson"
+
+local DOCS = arg[1] or "../shared/api-docs"
+local OUT = "fuzz/corpus"
+
+local function read(path)
+  local f = assert(io.open(path, "rb"))
+  local text = f:read("a")
+  f:close()
+  return text
+end
+
+local function write(path, bytes)
+  local f = assert(io.open(path, "wb"))
+  f:write(bytes)
+  f:close()
+end
+
+os.execute("mkdir -p " .. OUT .. "/response " .. OUT .. "/request")
+
+-- ---- responses: "<status> <words>" (or "status 200") then a {...} block ----
+local function blocks(text)
+  local list, pos = {}, 1
+  while true do
+    local s = text:find("\n%s*{", pos)
+    if not s then break end
+    s = text:find("{", s, true)
+    local depth, e = 0, nil
+    for i = s, #text do
+      local c = text:sub(i, i)
+      if c == "{" then depth = depth + 1 elseif c == "}" then depth = depth - 1 end
+      if depth == 0 then e = i break end
+    end
+    if not e then break end
+    local before = text:sub(math.max(1, s - 300), s - 1)
+    local status
+    for code in before:gmatch("\n%s*(%d%d%d)[ \n]") do status = code end
+    status = status or before:match("status (%d%d%d)")
+    list[#list + 1] = { status = tonumber(status or 401), body = text:sub(s, e) }
+    pos = e + 1
+  end
+  return list
+end
+
+local count = 0
+for _, doc in ipairs { "send-text-message", "send-cta-url-button-message", "send-flow-message", "publish-flow" } do
+  local op = doc == "publish-flow" and 1 or 0
+  for i, b in ipairs(blocks(read(DOCS .. "/" .. doc .. ".txt"))) do
+    -- keep answers only: request bodies start with "messaging_object"
+    if not b.body:find('"messaging_object"', 1, true) then
+      write(("%s/response/%s-%d"):format(OUT, doc, i),
+        string.char(op, b.status >> 8, b.status & 0xFF) .. b.body)
+      count = count + 1
+    end
+  end
+end
+print("response seeds: " .. count)
+
+-- ---- requests: fields in fuzz_request.c's order, NUL-separated ----
+local FIELDS = { "to", "body", "header", "footer", "display_text", "url", "json", "from",
+                 "ref", "ref1", "ref2", "wa_source", "sid", "api_key", "base_url", "cfg_from",
+                 "header_json" }
+local TYPES = { text = 0, cta_url = 1, flow = 2, publish = 3, raw = 4 }
+local FLAG_EXTRA, FLAG_HEADER_OBJECT, FLAG_OPTIONS, FLAG_LIST = 2, 4, 8, 16
+
+local function seed(name, type, flags, values)
+  local parts = {}
+  for i, f in ipairs(FIELDS) do parts[i] = values[f] or "" end
+  write(OUT .. "/request/" .. name, string.char(TYPES[type], flags) .. table.concat(parts, "\0"))
+  count = count + 1
+end
+
+local DOC_OPTIONS = { sid = "HXAP16XXXXXX97IN", api_key = "Axxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx3",
+                      base_url = "https://api.in.kaleyra.io", cfg_from = "+91XXXXXXXXXX" }
+
+count = 0
+for _, name in ipairs { "text", "cta_url", "flow" } do
+  local sample = assert(json.decode(read("spec/fixtures/" .. name .. ".json")))
+  local mo, x = sample.messaging_object, sample.extra_info or {}
+  local v = { to = mo.to, ref = x.ref, ref1 = x.ref1, ref2 = x.ref2, wa_source = x.wa_source,
+              from = "+918000000001" }
+  local flags = FLAG_EXTRA
+  if name == "text" then
+    v.body = mo.text.body
+    if mo.text.preview_url == true then flags = flags | 1 end
+  else
+    local it = mo.interactive
+    v.header = it.header and it.header.text
+    v.header_json = it.header and json.encode(it.header)
+    v.body = it.body and it.body.text
+    v.footer = it.footer and it.footer.text
+    if name == "cta_url" then
+      v.display_text, v.url = it.action.parameters.display_text, it.action.parameters.url
+    else
+      v.json = json.encode(it.action.parameters)
+    end
+  end
+  seed(name, name, flags, v)
+  seed(name .. "-list", name, flags | FLAG_LIST, setmetatable({ to = v.to .. ",+919876543210" }, { __index = v }))
+  seed(name .. "-header-object", name, flags | FLAG_HEADER_OBJECT, v)
+  seed(name .. "-doc-options", name, flags | FLAG_OPTIONS, setmetatable(DOC_OPTIONS, { __index = v }))
+  seed(name .. "-raw", "raw", FLAG_EXTRA, { json = json.encode(mo), from = v.from, ref = v.ref })
+end
+seed("publish", "publish", 0, { body = "1120000000000207" })
+seed("publish-doc", "publish", FLAG_OPTIONS, setmetatable({ body = "112xxxxxxxxxx207" }, { __index = DOC_OPTIONS }))
+print("request seeds: " .. count)
