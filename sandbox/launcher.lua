@@ -3,6 +3,8 @@
 -- dkjson and lua-cjson.
 --   local s = assert(launcher.start{ port = nil })  -- nil port: pick a free one
 --   s.url, s.port, s.prefix, s.pid; s:records(); s:clear(); s:env(); s:stop(); s:detach()
+--   launcher.start{ tls = { cert = path, key = path } } also serves https on s.tls_url (s.tls_port)
+--   launcher.start{ conf = { template = path, vars = {...} } }  -- another nginx.conf.in (an app)
 --   launcher.attach(prefix)  -- a handle on a stand-in that another process started and detached
 -- Ownership: each start() makes a fresh temp prefix dir (config, pid, logs, records.jsonl), and
 -- stop() removes it. A started server that is garbage-collected or closed (local s <close>) stops
@@ -123,13 +125,17 @@ local function can_connect(port)
   return ok == 1
 end
 
-local function render_config(prefix, port)
-  local template = read_file(SANDBOX_DIR .. "/nginx.conf.in")
-  if not template then return nil, "cannot read " .. SANDBOX_DIR .. "/nginx.conf.in" end
+local function render_config(prefix, port, tls_port, conf)
+  local path = conf and conf.template or SANDBOX_DIR .. "/nginx.conf.in"
+  local template = read_file(path)
+  if not template then return nil, "cannot read " .. path end
   local values = {
     PORT = tostring(port), PREFIX = prefix, SANDBOX_DIR = SANDBOX_DIR,
     USER = is_root() and "user root;" or "",
+    TLS = tls_port and ("listen 127.0.0.1:%d ssl; ssl_certificate %s/tls.crt; ssl_certificate_key %s/tls.key;")
+      :format(tls_port, prefix, prefix) or "",
   }
+  for name, value in pairs(conf and conf.vars or {}) do values[name] = value end
   local missing
   local text = template:gsub("@([%u_]+)@", function(name)
     if not values[name] then missing = name end
@@ -144,9 +150,9 @@ local function startup_error(prefix, what, output)
   return ("sandbox: %s\n%s%s"):format(what, output or "", log)
 end
 
--- Starts nginx on port with prefix; returns its pid, or nil, err, in_use.
-local function launch(prefix, port)
-  local conf, err = render_config(prefix, port)
+-- Starts nginx on port (and tls_port, if any) with prefix; returns its pid, or nil, err, in_use.
+local function launch(prefix, port, tls_port, custom)
+  local conf, err = render_config(prefix, port, tls_port, custom)
   if not conf then return nil, err end
   assert(write_file(prefix .. "/nginx.conf", conf))
   assert(write_file(prefix .. "/port", tostring(port)))
@@ -163,7 +169,7 @@ local function launch(prefix, port)
   local pid
   for _ = 1, READY_POLLS do
     pid = pid or tonumber(read_file(prefix .. "/nginx.pid") or "")
-    if pid and can_connect(port) then return pid end
+    if pid and can_connect(port) and (not tls_port or can_connect(tls_port)) then return pid end
     if socket.gettime() > deadline then break end
     socket.sleep(READY_TIMEOUT / READY_POLLS)
   end
@@ -185,18 +191,23 @@ function Server.__tostring(self)
   return ("kaleyra sandbox %s (%s)"):format(self.url, self.stopped and "stopped" or self.prefix)
 end
 
-local function new_server(prefix, port, pid, owned)
+local function new_server(prefix, port, pid, owned, tls_port)
   return setmetatable({
     url = "http://127.0.0.1:" .. port, port = port, pid = pid, prefix = prefix,
+    tls_port = tls_port, tls_url = tls_port and "https://127.0.0.1:" .. tls_port,
     records_file = prefix .. "/records.jsonl", error_log = prefix .. "/error.log",
     owned = owned, detached = false, stopped = false,
   }, Server)
 end
 
-local START_OPTIONS = { port = true }
+local START_OPTIONS = { port = true, tls = true, conf = true }
 
 -- Returns a running server, or nil and an error message that includes nginx's error.log.
--- Raises on bad options (unknown key, port not an integer in 1..65535).
+-- Raises on bad options (unknown key, port not an integer in 1..65535, tls not a table with
+-- the strings cert and key). With tls, nginx also serves https on a second free port with
+-- that certificate (PEM, may include the chain) and key, both copied into the prefix.
+-- conf = { template = path, vars = { NAME = "text" } } runs another nginx.conf.in instead of the
+-- stand-in's (e.g. an app under test); vars fill its extra @NAME@ placeholders.
 function M.start(opts)
   opts = opts or {}
   for key in pairs(opts) do
@@ -205,6 +216,15 @@ function M.start(opts)
   local fixed = opts.port
   if fixed ~= nil and (math.type(fixed) ~= "integer" or fixed < 1 or fixed > 65535) then
     error("launcher.start: port must be an integer in 1..65535", 2)
+  end
+  local tls = opts.tls
+  if tls ~= nil and (type(tls) ~= "table" or type(tls.cert) ~= "string" or type(tls.key) ~= "string") then
+    error("launcher.start: tls must be a table { cert = path, key = path }", 2)
+  end
+  local conf = opts.conf
+  if conf ~= nil and (type(conf) ~= "table" or type(conf.template) ~= "string"
+      or (conf.vars ~= nil and type(conf.vars) ~= "table")) then
+    error("launcher.start: conf must be a table { template = path, vars = { NAME = text } }", 2)
   end
   if fixed and not port_is_free(fixed) then
     return nil, "sandbox: port " .. fixed .. " on 127.0.0.1 is already in use"
@@ -217,12 +237,27 @@ function M.start(opts)
     return nil, "sandbox: paths with spaces or quotes do not fit nginx.conf: " .. prefix .. ", " .. SANDBOX_DIR
   end
 
+  if tls then
+    for _, part in ipairs { { tls.cert, "tls.crt" }, { tls.key, "tls.key" } } do
+      local text = read_file(part[1])
+      if not text or not write_file(prefix .. "/" .. part[2], text) then
+        remove_dir(prefix)
+        return nil, "sandbox: cannot read " .. part[1]
+      end
+    end
+  end
+
   local err, in_use
   for _ = 1, fixed and 1 or MAX_PORT_TRIES do
     local port = fixed or free_port()
+    local tls_port = tls and free_port()
+    for _ = 1, 5 do
+      if tls_port ~= port then break end
+      tls_port = free_port()
+    end
     local pid
-    pid, err, in_use = launch(prefix, port)
-    if pid then return new_server(prefix, port, pid, true) end
+    pid, err, in_use = launch(prefix, port, tls_port, conf)
+    if pid then return new_server(prefix, port, pid, true, tls_port) end
     -- Another process can take a free port between our probe and nginx's bind; pick again.
     if fixed or not in_use then break end
   end

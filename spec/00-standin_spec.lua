@@ -27,7 +27,6 @@ local server
 -- JSON helpers: dkjson tags decoded tables with __jsontype, so [] and {} can be told apart.
 
 local function array(t) return setmetatable(t or {}, { __jsontype = "array" }) end
-local function object(t) return setmetatable(t or {}, { __jsontype = "object" }) end
 
 local function json_kind(v)
   if v == json.null then return "null" end
@@ -418,15 +417,15 @@ describe("payload validation (400 WA400)", function()
     local name, body, reason = case[1], case[2], case[3]
     it("rejects " .. name, function()
       if type(body) == "function" then body = body() end
-      local status, text, headers = request(MESSAGES, { body = body })
-      assert_answer(400, DOCS.WA400, status, text, headers)
+      local status, answer, headers = request(MESSAGES, { body = body })
+      assert_answer(400, DOCS.WA400, status, answer, headers)
       assert.matches(reason, headers["x-sandbox-reason"], 1, true)
     end)
   end
 
   it("rejects a Content-Type other than application/json, or none", function()
-    local status, text, headers = request(MESSAGES, { body = text_body(), headers = { ["content-type"] = "text/plain" } })
-    assert_answer(400, DOCS.WA400, status, text, headers)
+    local status, answer, headers = request(MESSAGES, { body = text_body(), headers = { ["content-type"] = "text/plain" } })
+    assert_answer(400, DOCS.WA400, status, answer, headers)
     assert.equal("Content-Type must be application/json", headers["x-sandbox-reason"])
     assert_answer(400, DOCS.WA400, request(MESSAGES, { body = text_body(), headers = { ["content-type"] = false } }))
     assert_answer(400, DOCS.WA400, request(MESSAGES, { body = text_body(), headers = { ["content-type"] = "application/jsonx" } }))

@@ -1,8 +1,10 @@
 --- kaleyra.whatsapp: send WhatsApp messages through Kaleyra's API v2.
 --
 -- The C core (kaleyra.whatsapp.core) validates, builds, sends and parses;
--- this file holds the Lua-side policy: how errors print, and the
--- documented entry points. Every call returns a result table, or nil and
+-- this file holds the Lua-side policy: how errors print, which transport
+-- a client uses (libcurl; nginx's cosockets inside nginx, or a function:
+-- kaleyra/whatsapp/transport.lua), and the documented entry points.
+-- Every call returns a result table, or nil and
 -- an error table (see README.md, "Errors"). Wrong argument types and
 -- unknown keys raise, since those are bugs in the calling program.
 -- @module kaleyra.whatsapp
@@ -42,12 +44,49 @@ function Error.__tostring(err)
   return string.format("%s: %s", label, err.message)
 end
 
+-- Inside nginx's Lua module the libcurl engine would block the worker, so
+-- clients default to the cosocket transport there.
+local function inside_nginx()
+  return type(ngx) == "table" and type(ngx.config) == "table"
+    and ngx.config.subsystem ~= nil and type(ngx.socket) == "table"
+end
+
+local function config_error(message)
+  return nil, setmetatable({ kind = "config", field = "transport", message = message,
+    retryable = false, sent = false }, core.Error)
+end
+
 --- Creates a client.
 -- @tparam table opts sid, api_key, region, base_url, from, timeout,
---   connect_timeout, ca_file
+--   connect_timeout, ca_file, ca_path, retries, concurrency, and transport:
+--   nil (libcurl; "ngx" inside nginx), "curl", "ngx", or a function
+--   (request) -> response (see kaleyra/whatsapp/transport.lua)
 -- @return client, or nil and an error of kind "config"
 function M.new(opts)
-  return core.new(opts)
+  if type(opts) ~= "table" or opts.transport == nil and not inside_nginx() then
+    return core.new(opts) -- raises on a non-table, as before
+  end
+  local transport, c_opts = opts.transport, {}
+  for k, v in pairs(opts) do
+    if k ~= "transport" then c_opts[k] = v end
+  end
+  if transport == nil then transport = "ngx" end
+  local c, err = core.new(c_opts) -- validates every option; sends nothing
+  if not c then return nil, err end
+  if transport == "curl" and not inside_nginx() then return c end
+  if transport == "curl" then
+    err = 'transport "curl" would block the nginx worker; use "ngx" or a function'
+  elseif transport == "ngx" and not require("kaleyra.whatsapp.ngx").available() then
+    err = 'transport "ngx" needs nginx\'s Lua module (OpenResty)'
+  elseif transport ~= "ngx" and type(transport) ~= "function" then
+    err = 'transport must be "curl", "ngx" or a function, got '
+      .. (type(transport) == "string" and '"' .. transport .. '"' or "a " .. type(transport))
+  end
+  if err then
+    c:close()
+    return config_error(err)
+  end
+  return require("kaleyra.whatsapp.transport").new(c, transport, c_opts)
 end
 
 --- Marks a table as a JSON array (returns it), so `{}` encodes as `[]`.

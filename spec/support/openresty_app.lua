@@ -1,0 +1,145 @@
+-- spec/support/openresty_app.lua - the app that spec/93-openresty_spec.lua
+-- runs inside nginx's Lua module (LuaJIT), with the library loaded from
+-- lua/ and build/luajit/. Each route sends through kaleyra.whatsapp to the
+-- stand-in and answers with the outcome as JSON:
+--   GET  /four         the four operations, on one client made in init_worker
+--   POST /run          { options = {...}, op = "text", msg = {...} } on a fresh client
+--   GET  /slow, /fast  one text message through a slow (1.5 s) and a normal stand-in path
+--   GET  /log-phase    sends from the log phase: must raise (see error.log)
+--   GET  /log-timer    sends from a timer started in the log phase: must work
+--   GET  /dict?key=k   reads what init_worker and the timer left in the shared dict
+-- Caveat: a test app, not an example: /run takes any options it is given.
+local whatsapp = require "kaleyra.whatsapp"
+local cjson = require "cjson.safe"
+local account = require "standin_account"
+
+local M = {}
+
+local cfg = {}
+local state = {}
+
+function M.configure(c) cfg = c end
+
+local function options(overrides)
+  local o = {
+    sid = account.credentials.sid, api_key = account.credentials.api_key,
+    from = account.credentials.from, base_url = cfg.standin, timeout = 10,
+  }
+  for k, v in pairs(overrides or {}) do o[k] = v end
+  return o
+end
+
+-- The outcome of a call as plain JSON-able tables.
+local function outcome(res, err)
+  if res then
+    return { ok = true, result = {
+      status = res.status, code = res.code, message = res.message, message_id = res.message_id,
+      success = res.success, attempts = res.attempts,
+    } }
+  end
+  return { ok = false, error = {
+    kind = err.kind, status = err.status, code = err.code, message = err.message, field = err.field,
+    retryable = err.retryable, sent = err.sent, attempts = err.attempts,
+    retry_after = err.retry_after, text = tostring(err),
+  } }
+end
+
+local function reply(value)
+  ngx.header["Content-Type"] = "application/json"
+  ngx.say(cjson.encode(value))
+end
+
+local TEXT = { to = account.magic.to, body = "hello from nginx" }
+
+local function four(client)
+  return {
+    outcome(client:send_text(TEXT)),
+    outcome(client:send_cta_url { to = account.magic.to, body = "Tap below", display_text = "See Dates",
+      url = "https://www.luckyshrub.com/dates" }),
+    outcome(client:send_flow { to = account.magic.to, body = "Pick a date", flow = {
+      flow_id = "1120000000000207", flow_cta = "Book!", flow_action = "navigate",
+      flow_action_payload = { screen = "WELCOME" } } }),
+    outcome(client:publish_flow(account.magic.flow_id)),
+  }
+end
+
+local function shared_client()
+  if not state.client then state.client = assert(whatsapp.new(options())) end
+  return state.client
+end
+
+function M.init_worker()
+  local dict = ngx.shared.app
+  -- Creating a client is allowed here (it sends nothing) ...
+  local client, err = whatsapp.new(options())
+  if not client then
+    dict:set("init_worker_new", tostring(err))
+    return
+  end
+  state.client = client
+  dict:set("init_worker_new", tostring(client))
+  -- ... sending is not: cosockets are disabled in init_worker.
+  local ok, raised = pcall(client.send_text, client, TEXT)
+  dict:set("init_worker_send", ok and "did not raise" or tostring(raised))
+end
+
+local routes = {}
+
+function routes.four()
+  reply(four(shared_client()))
+end
+
+function routes.run()
+  ngx.req.read_body()
+  local job = cjson.decode(ngx.req.get_body_data() or "")
+  if type(job) ~= "table" then return ngx.exit(400) end
+  local client, err = whatsapp.new(options(job.options))
+  if not client then return reply(outcome(nil, err)) end
+  local method = ({ text = "send_text", cta_url = "send_cta_url", flow = "send_flow",
+    publish = "publish_flow", raw = "send" })[job.op]
+  local out = outcome(client[method](client, job.msg))
+  out.client = tostring(client)
+  client:close()
+  reply(out)
+end
+
+function routes.slow()
+  state.slow = state.slow or assert(whatsapp.new(options { base_url = cfg.standin .. "/fault/slow-1500" }))
+  reply(outcome(state.slow:send_text(TEXT)))
+end
+
+function routes.fast()
+  reply(outcome(shared_client():send_text(TEXT)))
+end
+
+function routes.dict()
+  ngx.say(ngx.shared.app:get(ngx.var.arg_key) or "")
+end
+
+function routes.new()
+  local client, err = whatsapp.new(options { transport = ngx.var.arg_transport })
+  local out = { client = client and tostring(client), error = err and tostring(err) }
+  if client then client:close() end
+  reply(out)
+end
+
+function M.handle()
+  local route = routes[ngx.var.uri:match("^/([%w_-]+)$") or ""]
+  if not route then return ngx.exit(404) end
+  route()
+end
+
+function M.log_phase()
+  shared_client():send_text(TEXT) -- raises: cosockets are disabled in the log phase
+end
+
+function M.log_timer()
+  local ok, err = ngx.timer.at(0, function(premature)
+    if premature then return end
+    local out = outcome(shared_client():send_text(TEXT))
+    ngx.shared.app:set("timer", cjson.encode(out))
+  end)
+  if not ok then ngx.shared.app:set("timer", "timer failed: " .. tostring(err)) end
+end
+
+return M
