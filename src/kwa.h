@@ -1,4 +1,4 @@
-/*
+/***
  * kwa.h - public C API of kaleyra-whatsapp: send Kaleyra WhatsApp API v2
  * messages (text, call-to-action URL, Flow) and publish Flows, with no Lua.
  *
@@ -10,6 +10,7 @@
  * Errors are values, never aborts: each call fills a kwa_result_t whose
  * `kind` is KWA_OK on success or says what went wrong (see kwa_kind_t).
  * The API key is copied into the client and never appears in any result.
+ * @module kwa
  */
 #ifndef KWA_H
 #define KWA_H
@@ -40,7 +41,7 @@ typedef enum kwa_kind {
     KWA_NOMEM       /* out of memory */
 } kwa_kind_t;
 
-/* Returns a static lower-case name: "validation", "auth", ... ("ok"). */
+/*** Returns a static lower-case name: "validation", "auth", ... ("ok"). */
 const char *kwa_kind_name(kwa_kind_t kind);
 
 /*
@@ -65,7 +66,7 @@ typedef struct kwa_result {
     size_t raw_len;
 } kwa_result_t;
 
-/* Frees body and raw and zeroes the struct. NULL and zeroed structs are fine. */
+/*** Frees body and raw and zeroes the struct. NULL and zeroed structs are fine. */
 void kwa_result_free(kwa_result_t *res);
 
 /* Client settings. Strings are copied by kwa_client_new(). */
@@ -162,34 +163,37 @@ typedef void (*kwa_callback_t)(void *ud, kwa_result_t *res);
 
 typedef struct kwa_client kwa_client_t;
 
-/* Initialises libcurl once; safe to call from several threads. Optional:
+/*** Initialises libcurl once; safe to call from several threads. Optional:
  * kwa_client_new() calls it. Returns 0, or -1 if libcurl failed. */
 int kwa_global_init(void);
 
-/* Returns a new client (free with kwa_client_free), or NULL with err set
+/*** Returns a new client (free with kwa_client_free), or NULL with err set
  * (kind KWA_CONFIG or KWA_NOMEM; err needs kwa_result_free). */
 kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err);
 
-/* Closes the connection and frees the client. NULL is a no-op. Callbacks
+/*** Closes the connection and frees the client. NULL is a no-op. Callbacks
  * of submitted messages not yet called back run first, with kind
  * KWA_NETWORK ("cancelled"); they must not use the client. */
 void kwa_client_free(kwa_client_t *client);
 
-/* Each call sends one request and fills res (free with kwa_result_free).
+/*** Each call sends one request and fills res (free with kwa_result_free).
  * Returns 0 when res->kind == KWA_OK, -1 otherwise. Inputs are borrowed. */
 int kwa_client_send_text(kwa_client_t *client, const kwa_text_t *msg,
                          kwa_result_t *res);
+/*** The same for a call-to-action URL button message. */
 int kwa_client_send_cta_url(kwa_client_t *client, const kwa_cta_url_t *msg,
                             kwa_result_t *res);
+/*** The same for a Flow message. */
 int kwa_client_send_flow(kwa_client_t *client, const kwa_flow_t *msg,
                          kwa_result_t *res);
+/*** The same for publishing a Flow (flow_id: digits). */
 int kwa_client_publish_flow(kwa_client_t *client, const char *flow_id,
                             kwa_result_t *res);
-/* The same for any operation. */
+/*** The same for any operation. */
 int kwa_client_send(kwa_client_t *client, const kwa_message_t *msg,
                     kwa_result_t *res);
 
-/*
+/***
  * Non-blocking use, for hosts with their own event loop. submit validates
  * and builds msg (borrowed for the call only) and queues it: 0, or -1 with
  * err set (validation or out of memory) and nothing queued. Nothing is
@@ -201,11 +205,16 @@ int kwa_client_send(kwa_client_t *client, const kwa_message_t *msg,
  */
 int kwa_client_submit(kwa_client_t *client, const kwa_message_t *msg,
                       kwa_callback_t cb, void *ud, kwa_result_t *err);
+/*** Waits at most timeout_ms (0: not at all) for network activity, runs the
+ * callbacks of finished messages and returns how many finished. */
 int kwa_client_poll(kwa_client_t *client, long timeout_ms);
+/*** How many submitted messages have not been called back yet. */
 size_t kwa_client_pending(const kwa_client_t *client); /* submitted, not yet called back */
+/*** The descriptor to wait on (readable) between polls. */
 int kwa_client_fd(const kwa_client_t *client);
+/*** Milliseconds until the next poll is due without activity (-1: none). */
 long kwa_client_timeout_ms(const kwa_client_t *client);
-/* Changes how many requests may be in flight at once (n >= 1). */
+/*** Changes how many requests may be in flight at once (n >= 1). */
 void kwa_client_set_concurrency(kwa_client_t *client, size_t n);
 
 #ifdef __cplusplus
