@@ -1,0 +1,32 @@
+"""bench/py_requests.py - what a Python user would write instead: one
+requests.Session (keep-alive) posting the same body with the same headers,
+one request at a time, each answer decoded and checked, for BENCH_SECONDS.
+
+Run with Debian's /usr/bin/python3 (python3-requests). Settings: BENCH_URL,
+BENCH_BODY, BENCH_KEY, BENCH_AGENT, BENCH_SECONDS (see bench/raw_common.h).
+Prints "<messages> <seconds>".
+"""
+import os
+import time
+
+import requests
+
+url = os.environ["BENCH_URL"]
+with open(os.environ["BENCH_BODY"], "rb") as f:
+    body = f.read()
+session = requests.Session()
+session.headers.update({
+    "api-key": os.environ["BENCH_KEY"],
+    "Content-Type": "application/json",
+    "Accept": "application/json",
+    "User-Agent": os.environ["BENCH_AGENT"],
+})
+start = time.monotonic()
+deadline = start + float(os.environ["BENCH_SECONDS"])
+count = 0
+while time.monotonic() < deadline:
+    r = session.post(url, data=body)
+    if r.status_code != 202 or r.json()["code"] != "WA202":
+        raise SystemExit(f"HTTP {r.status_code}")
+    count += 1
+print(count, f"{time.monotonic() - start:.6f}")
