@@ -18,7 +18,8 @@ description = {
   license = "MIT",
 }
 dependencies = {
-  "lua >= 5.4, < 5.5",
+  -- 5.1 covers LuaJIT (OpenResty): luarocks --lua-version 5.1 make ...
+  "lua >= 5.1, < 5.5",
 }
 external_dependencies = {
   CURL = { library = "curl" },
@@ -28,6 +29,19 @@ build = {
   type = "builtin",
   modules = {
     ["kaleyra.whatsapp"] = "lua/kaleyra/whatsapp.lua",
+    ["kaleyra.whatsapp.transport"] = "lua/kaleyra/whatsapp/transport.lua",
+    ["kaleyra.whatsapp.ngx"] = "lua/kaleyra/whatsapp/ngx.lua",
+    -- the kaleyra-wa command (Lua 5.3+; argparse from Debian's lua-argparse)
+    ["kaleyra.whatsapp.cli.args"] = "lua/kaleyra/whatsapp/cli/args.lua",
+    ["kaleyra.whatsapp.cli.bulk"] = "lua/kaleyra/whatsapp/cli/bulk.lua",
+    ["kaleyra.whatsapp.cli.csv"] = "lua/kaleyra/whatsapp/cli/csv.lua",
+    ["kaleyra.whatsapp.cli.input"] = "lua/kaleyra/whatsapp/cli/input.lua",
+    ["kaleyra.whatsapp.cli.journal"] = "lua/kaleyra/whatsapp/cli/journal.lua",
+    ["kaleyra.whatsapp.cli.main"] = "lua/kaleyra/whatsapp/cli/main.lua",
+    ["kaleyra.whatsapp.cli.message"] = "lua/kaleyra/whatsapp/cli/message.lua",
+    ["kaleyra.whatsapp.cli.output"] = "lua/kaleyra/whatsapp/cli/output.lua",
+    ["kaleyra.whatsapp.cli.progress"] = "lua/kaleyra/whatsapp/cli/progress.lua",
+    ["kaleyra.whatsapp.cli.status"] = "lua/kaleyra/whatsapp/cli/status.lua",
     ["kaleyra.whatsapp.core"] = {
       sources = {
         "src/kwa_result.c", "src/kwa_utf8.c", "src/kwa_validate.c",
@@ -41,4 +55,9 @@ build = {
       libdirs = { "$(CURL_LIBDIR)", "$(CJSON_LIBDIR)" },
     },
   },
+  install = {
+    bin = { ["kaleyra-wa"] = "bin/kaleyra-wa" },
+  },
+  -- `kaleyra-wa sandbox` runs the local stand-in from the rock's directory
+  copy_directories = { "sandbox" },
 }
