@@ -42,7 +42,7 @@ typedef struct transfer {
     double not_before; /* monotonic seconds: a retry waits until then */
     char *buf;
     size_t len, cap;
-    size_t body_off; /* how much of req.body curl has read this attempt */
+    int requests; /* times libcurl was about to send this attempt */
     int too_big;
     char errbuf[CURL_ERROR_SIZE];
 } transfer_t;
@@ -61,7 +61,9 @@ struct kwa_engine {
     double paused_until;
     size_t running, concurrency;
     transfer_t *active; /* the transfers curl runs now */
-    list_t queue, done, spare;
+    list_t queue;   /* submitted, in order */
+    list_t delayed; /* retries waiting for their backoff (at most the pool) */
+    list_t done, spare;
     unsigned long long rng;
 };
 
@@ -152,22 +154,23 @@ static size_t on_data(char *data, size_t size, size_t n, void *ud)
     return add;
 }
 
-/* The body goes out through a read callback, not CURLOPT_POSTFIELDS, and
- * there is no seek callback: when a reused connection dies before any
- * answer, libcurl would quietly send the request again on a new one,
- * and the service may already have acted on the first. Without a way to
- * rewind the body it fails instead (CURLE_SEND_FAIL_REWIND), and the
- * caller gets an error that says the message may have been sent. */
-static size_t on_read(char *dst, size_t size, size_t n, void *ud)
+/* Called by libcurl right before it sends a request. A second call within
+ * one attempt means libcurl is about to send the request again by itself:
+ * it does so when a reused connection dies before any answer, yet the
+ * service may already have acted on the first copy. Abort instead; the
+ * caller gets an error that says the message may have been sent.
+ * (A read callback without rewind would stop it too, but costs a second
+ * send() per request; this keeps the body in the headers' write.) */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
 {
     transfer_t *t = ud;
-    size_t room = size * n, left = t->req.body_len - t->body_off;
 
-    if (room > left)
-        room = left;
-    memcpy(dst, t->req.body + t->body_off, room);
-    t->body_off += room;
-    return room;
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    return ++t->requests > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
 }
 
 static int on_socket(CURL *easy, curl_socket_t s, int what, void *ud, void *sockp)
@@ -239,9 +242,8 @@ static CURL *new_easy(kwa_engine_t *e, transfer_t *t)
     curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
-    curl_easy_setopt(h, CURLOPT_POST, 1L);
-    curl_easy_setopt(h, CURLOPT_READFUNCTION, on_read);
-    curl_easy_setopt(h, CURLOPT_READDATA, t);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, t);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
     curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
@@ -350,6 +352,7 @@ void kwa_engine_free(kwa_engine_t *e)
     }
     cancel_all(&e->done, 1);
     cancel_all(&running, 1);
+    cancel_all(&e->delayed, 0);
     cancel_all(&e->queue, 0);
     cancel_all(&e->spare, 0); /* spare transfers have no callback left */
     if (e->multi != NULL)
@@ -387,25 +390,46 @@ int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req, kwa_op_t op,
     return 0;
 }
 
-/* Hands queued transfers to curl while slots are free and nothing waits:
- * the queue is in order, so a retry waiting for its delay holds back
- * those behind it (Retry-After slows everything down, as asked). */
+/* Moves retries whose backoff is over to the front of the queue: they
+ * were submitted before anything still queued. */
+static void wake_delayed(kwa_engine_t *e, double t_now)
+{
+    list_t still = {NULL, NULL, 0}, due = {NULL, NULL, 0};
+    transfer_t *t;
+
+    while ((t = pop(&e->delayed)) != NULL)
+        push(t->not_before <= t_now ? &due : &still, t);
+    e->delayed = still;
+    if (due.head == NULL)
+        return;
+    due.tail->next = e->queue.head; /* splice, keeping their order */
+    e->queue.head = due.head;
+    if (e->queue.tail == NULL)
+        e->queue.tail = due.tail;
+    e->queue.n += due.n;
+}
+
+/* Hands queued transfers to curl while slots are free. A retry waiting
+ * for its backoff holds back nobody; a Retry-After answer pauses all new
+ * starts until then, as the service asked. */
 static void start_queued(kwa_engine_t *e, double t_now)
 {
     transfer_t *t;
 
+    wake_delayed(e, t_now);
     while (e->running < e->concurrency && e->queue.head != NULL &&
-           e->queue.head->not_before <= t_now && e->paused_until <= t_now) {
+           e->paused_until <= t_now) {
         t = pop(&e->queue);
         if (t->easy == NULL)
             t->easy = new_easy(e, t);
         t->len = 0;
         t->too_big = 0;
-        t->body_off = 0;
+        t->requests = 0;
         t->errbuf[0] = '\0';
         if (t->easy != NULL) {
             curl_easy_setopt(t->easy, CURLOPT_URL, t->req.url);
             curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)t->req.body_len);
+            curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, t->req.body);
         }
         if (t->easy == NULL || curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
             kwa_fail(&t->res, KWA_NOMEM, NULL, "out of memory");
@@ -441,7 +465,7 @@ static void transfer_error(transfer_t *t, CURLcode rc)
     case CURLE_OPERATION_TIMEDOUT:
         kind = KWA_TIMEOUT;
         break;
-    case CURLE_SEND_FAIL_REWIND: /* see on_read */
+    case CURLE_ABORTED_BY_CALLBACK: /* see on_prereq */
         res->sent = 1;
         why = "the connection closed after the request was sent, before any answer";
         break;
@@ -511,7 +535,7 @@ static void finish(kwa_engine_t *e, transfer_t *t, CURLcode rc, double t_now)
         e->paused_until = t_now + delay; /* the service asked everyone to wait */
     t->not_before = t_now + delay;
     kwa_result_free(&t->res);
-    push(&e->queue, t); /* to the back: others may go first */
+    push(&e->delayed, t);
 }
 
 static void collect(kwa_engine_t *e)
@@ -535,12 +559,15 @@ static void collect(kwa_engine_t *e)
 long kwa_engine_timeout(const kwa_engine_t *e)
 {
     double t_now = now(), at = -1, q;
+    const transfer_t *t;
 
     if (e->timer_at >= 0)
         at = e->timer_at;
-    if (e->queue.head != NULL && e->running < e->concurrency) {
-        q = e->queue.head->not_before > e->paused_until ? e->queue.head->not_before
-                                                        : e->paused_until;
+    if (e->queue.head != NULL && e->running < e->concurrency &&
+        (at < 0 || e->paused_until < at))
+        at = e->paused_until; /* now, unless a Retry-After pause runs */
+    for (t = e->delayed.head; t != NULL; t = t->next) {
+        q = t->not_before > e->paused_until ? t->not_before : e->paused_until;
         if (at < 0 || q < at)
             at = q;
     }
@@ -559,7 +586,8 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
     transfer_t *t;
 
     start_queued(e, now());
-    if (e->running == 0 && e->queue.head == NULL && e->done.head == NULL)
+    if (e->running == 0 && e->queue.head == NULL && e->delayed.head == NULL &&
+        e->done.head == NULL)
         return 0;
     wait = kwa_engine_timeout(e);
     if (wait < 0 || wait > timeout_ms)
@@ -595,7 +623,7 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
 
 size_t kwa_engine_pending(const kwa_engine_t *e)
 {
-    return e->running + e->queue.n + e->done.n;
+    return e->running + e->queue.n + e->delayed.n + e->done.n;
 }
 
 size_t kwa_engine_running(const kwa_engine_t *e)
