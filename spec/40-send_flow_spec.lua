@@ -76,6 +76,16 @@ describe("client:send_flow", function()
     assert.same({ 1, 2.5, "x", true }, sent_parameters().flow_action_payload.data.list)
   end)
 
+  it("writes integers up to 2^53 exactly", function()
+    assert(env.client:send_flow(message(flow { flow_action_payload = {
+      screen = "WELCOME", data = { id = 9007199254740991, neg = -1234567890123456, small = 42 },
+    } })))
+    local body = env.sandbox:records()[1].body
+    assert.matches('"id":9007199254740991', body, 1, true)
+    assert.matches('"neg":-1234567890123456', body, 1, true)
+    assert.matches('"small":42', body, 1, true)
+  end)
+
   describe("validation", function()
     local cycle = {}
     cycle.self = cycle

@@ -113,6 +113,19 @@ static int table_shape(encoder_t *e, int idx, lua_Integer *n)
 
 static int fill(encoder_t *e, int idx, cJSON *node);
 
+/* cJSON prints numbers with 15 significant digits when that reads back
+ * "close enough", which turns a 16-digit id such as 9007199254740991 into
+ * 9.00719925474099e+15. Integral values are written exactly instead. */
+static cJSON *new_number(double d)
+{
+    char digits[24];
+
+    if (floor(d) != d || fabs(d) <= 2147483647.0 || fabs(d) > 9007199254740992.0)
+        return cJSON_CreateNumber(d);
+    snprintf(digits, sizeof digits, "%.0f", d);
+    return cJSON_CreateRaw(digits);
+}
+
 /* Creates the node for the value at idx; a table's node is still empty. */
 static int new_node(encoder_t *e, int idx, cJSON **out)
 {
@@ -136,7 +149,7 @@ static int new_node(encoder_t *e, int idx, cJSON **out)
             return bad(e, "is an integer beyond 2^53, which JSON numbers lose");
         if (isnan(d) || isinf(d))
             return bad(e, "is NaN or infinite, which JSON cannot represent");
-        *out = cJSON_CreateNumber(d);
+        *out = new_number(d);
         break;
     case LUA_TSTRING:
         s = lua_tolstring(L, idx, &len);
