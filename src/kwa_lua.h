@@ -26,6 +26,7 @@ typedef struct kwa_lua_scratch {
     const char **to;
     size_t to_cap;
     cJSON *header, *flow, *object; /* passthrough trees */
+    kwa_request_t built;           /* client:build's request while pushed */
     kwa_extra_info_t extra;
 } kwa_lua_scratch_t;
 

@@ -35,22 +35,19 @@ static int client_build(lua_State *L)
     int redact = lua_toboolean(L, 4);
     const kwa_config_t *cfg = kwa_client_config(ud->client);
     kwa_message_t m;
-    kwa_request_t req;
+    kwa_request_t *req = &ud->scratch.built; /* anchored: a raise cannot leak it */
 
     luaL_argcheck(L, type >= 0, 2, "operation must be text, cta_url, flow, raw or publish");
     kwa_result_free(&ud->res);
     if (kwa_lua_read_message(L, 3, (kwa_message_type_t)type, 0, &ud->scratch, &m,
                              &ud->res) != 0 ||
-        kwa_request_build(&req, cfg, &m, &ud->res) != 0) {
+        kwa_request_build(req, cfg, &m, &ud->res) != 0) {
         kwa_lua_scratch_release(&ud->scratch);
         return kwa_lua_push_result(L, &ud->res, KWA_OP_SEND);
     }
+    lua_pushlstring(L, req->body, req->body_len);
+    lua_pushstring(L, req->url);
     kwa_lua_scratch_release(&ud->scratch);
-    /* copy into Lua strings, then free: nothing C-owned survives a raise
-     * except req, so push its strings first thing */
-    lua_pushlstring(L, req.body, req.body_len);
-    lua_pushstring(L, req.url);
-    kwa_request_free(&req);
     lua_createtable(L, 0, 4);                /* body, url, request */
     luaL_getmetatable(L, KWA_LUA_REQUEST);
     lua_setmetatable(L, -2);

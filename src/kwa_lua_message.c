@@ -291,6 +291,7 @@ void kwa_lua_scratch_release(kwa_lua_scratch_t *s)
     cJSON_Delete(s->flow);
     cJSON_Delete(s->object);
     s->header = s->flow = s->object = NULL;
+    kwa_request_free(&s->built);
 }
 
 void kwa_lua_scratch_free(kwa_lua_scratch_t *s)
