@@ -319,9 +319,9 @@ local function analysis()
   local predicted = prof.raw_multi.total and m.total and prof.raw_multi.total / m.total
   if predicted and uses_cb and cb_multi then predicted = predicted * cb_multi end
   if predicted then
-    say("Together with the read callback below, this predicts `send_many` ≈ %s× the raw"
-      .. " multi loop (instruction ratio%s); the run measured %s×.", fmt_ratio(predicted),
-      uses_cb and " × the read callback's cost" or "", fmt_ratio(many_raw))
+    say("%s `send_many` ≈ %s× the raw multi loop (instruction ratio%s); the run measured %s×.",
+      uses_cb and "Together with the read callback below, this predicts" or "This predicts",
+      fmt_ratio(predicted), uses_cb and " × the read callback's cost" or "", fmt_ratio(many_raw))
     say("")
   end
   if uses_cb then
@@ -372,34 +372,24 @@ local FIXES = [[
 **Fixes that would close the gap** (in `src/`, not made here; each removes work
 the profile above counts):
 
-1. If the body goes out through `CURLOPT_READFUNCTION` only to stop libcurl's
-   silent resend on a dead reused connection: send it with `CURLOPT_POSTFIELDS`
-   again (one write per request) and stop the resend with
-   `CURLOPT_PREREQFUNCTION` (libcurl ≥ 7.80; Debian 12 has 7.88). libcurl calls
-   it once per attempt, right before the request goes out, and again before
-   its silent retry; returning `CURL_PREREQFUNC_ABORT` on the second call of one
-   transfer ends it with `CURLE_ABORTED_BY_CALLBACK` instead of a duplicate,
-   which the engine reports as `sent = true`. (Checked against a server that
-   reads a request on a kept-alive connection and closes it unanswered: without
-   the abort libcurl sends that request twice; with it, once.)
-2. Write the request JSON directly into a per-client reusable buffer (a small
+1. Write the request JSON directly into a per-client reusable buffer (a small
    string writer with JSON escaping) instead of building, printing and freeing
    a cJSON tree: it removes most of `kwa_request_text`'s instructions and
    nearly all of its allocations. Passthrough objects (Flow parameters, header
    tables) can still be printed with cJSON into the same buffer.
-3. Keep the messages URL for the client's default `from` in `kwa_config_t`
+2. Keep the messages URL for the client's default `from` in `kwa_config_t`
    (built once in `kwa_config_init`) and only format one with `snprintf` for a
    per-message `from`.
-4. For 2xx answers, read `code`, `message` and `data.message_id` with one
+3. For 2xx answers, read `code`, `message` and `data.message_id` with one
    scan (the `scan_member` helper in `kwa_response.c` already exists for the
    docs' non-JSON 202) and keep the raw bytes; build the cJSON tree only for
    error answers, and in Lua decode `body` lazily (an `__index` on the result,
    or an opt-in) instead of converting every answer to nested tables.
-5. In the binding, check for unknown keys with one `lua_rawget` per key in a
+4. In the binding, check for unknown keys with one `lua_rawget` per key in a
    set of allowed names kept as an upvalue, instead of `strcmp` against each
    allowed name; in `send_many`, submit several queued items per `lua_pcall`
    of the helper instead of one `lua_pcall` per item.
-6. Keep the request's URL and body buffers with the transfer (its response
+5. Keep the request's URL and body buffers with the transfer (its response
    buffer already stays with it on the spare list) and write into them,
    instead of allocating both for every message.]]
 
