@@ -8,21 +8,15 @@ local h = require "spec.helpers"
 local socket = require "socket"
 
 describe("faults", function()
-  local sandbox
-
-  setup(function() sandbox = h.start() end)
-  teardown(function() sandbox:stop() end)
-  before_each(function() sandbox:clear() end)
+  local env = h.env()
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local msg = { to = "+919000000001", body = "fault" }
 
   local function send_via(fault, overrides)
-    local opts = overrides or {}
-    opts.base_url = opts.base_url or sandbox.url .. "/fault/" .. fault
-    local c = h.client(sandbox, opts)
-    local res, err = c:send_text(msg)
-    c:close()
-    return res, err
+    return env.send_via(fault, overrides, msg)
   end
 
   -- { name, fault, client options, kind, status, sent, retryable, attempts, records }
@@ -52,14 +46,14 @@ describe("faults", function()
       assert.equals(sent, err.sent)
       assert.equals(retryable, err.retryable)
       assert.equals(attempts, err.attempts)
-      assert.equals(records, #sandbox:records())
+      assert.equals(records, #env.sandbox:records())
       assert.is_string(err.message)
       assert.is_nil(tostring(err):find(h.creds.api_key, 1, true))
     end)
   end
 
   it("WA500 \"Please try again later\": server, retryable, not retried (it may have been accepted)", function()
-    local c = h.client(sandbox)
+    local c = h.client(env.sandbox)
     local res, err = c:send_text { to = h.magic.to_server_error, body = "x" }
     c:close()
     assert.is_nil(res)
@@ -68,7 +62,7 @@ describe("faults", function()
     assert.equals("Please try again later", err.message)
     assert.is_true(err.retryable)
     assert.equals(1, err.attempts)
-    assert.equals(1, #sandbox:records())
+    assert.equals(1, #env.sandbox:records())
   end)
 
   it("a refused connection: network, never sent, retried (nothing can have arrived)", function()
@@ -107,11 +101,11 @@ describe("faults", function()
   end)
 
   it("a TLS handshake failure: tls, never sent, not retried", function()
-    local _, err = send_via(nil, { base_url = sandbox.url:gsub("^http:", "https:") })
+    local _, err = send_via(nil, { base_url = env.sandbox.url:gsub("^http:", "https:") })
     assert.equals("tls", err.kind)
     assert.is_false(err.retryable)
     assert.equals(1, err.attempts)
-    assert.same({}, sandbox:records())
+    assert.same({}, env.sandbox:records())
   end)
 
   it("ends a timeout on time", function()
@@ -124,7 +118,7 @@ describe("faults", function()
 
   describe("on a kept-alive connection that dies under a request", function()
     it("reports the message as possibly sent, and libcurl does not send it again", function()
-      local c = h.client(sandbox, { base_url = sandbox.url .. "/fault/reset-reused" })
+      local c = h.client(env.sandbox, { base_url = env.sandbox.url .. "/fault/reset-reused" })
       local first = assert(c:send_text { to = h.magic.to, body = "first" })
       local res, err = c:send_text { to = h.magic.to, body = "second" }
       local third = assert(c:send_text { to = h.magic.to, body = "third" })
@@ -137,7 +131,7 @@ describe("faults", function()
       assert.is_true(err.retryable)
       assert.equals(1, err.attempts)
       local seen = {}
-      for _, rec in ipairs(sandbox:records()) do
+      for _, rec in ipairs(env.sandbox:records()) do
         local body = rec.json.messaging_object.text.body
         seen[body] = (seen[body] or 0) + 1
       end
@@ -145,12 +139,12 @@ describe("faults", function()
     end)
 
     it("does the same in send_many", function()
-      local c = h.client(sandbox, { base_url = sandbox.url .. "/fault/reset-reused" })
+      local c = h.client(env.sandbox, { base_url = env.sandbox.url .. "/fault/reset-reused" })
       local list = {}
       for i = 1, 6 do list[i] = { to = h.magic.to, body = "m" .. i } end
       local results = c:send_many(list, { concurrency = 1 })
       c:close()
-      local records = sandbox:records()
+      local records = env.sandbox:records()
       assert.equals(6, #records)
       local bodies = {}
       for _, rec in ipairs(records) do
@@ -172,7 +166,7 @@ describe("faults", function()
     it("reset records the request as 444 and answers nothing", function()
       local _, err = send_via("reset")
       assert.matches("Empty reply", err.message, 1, true)
-      local rec = sandbox:records()[1]
+      local rec = env.sandbox:records()[1]
       assert.equals("reset", rec.fault)
       assert.equals(444, rec.status)
     end)

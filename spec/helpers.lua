@@ -59,7 +59,7 @@ function M.env(opts)
   -- /fault/<fault> path; returns the call's results.
   function env.send_via(fault, overrides, msg)
     local options = overrides or {}
-    options.base_url = env.sandbox.url .. "/fault/" .. fault
+    options.base_url = options.base_url or env.sandbox.url .. "/fault/" .. fault
     local c = M.client(env.sandbox, options)
     local res, err = c:send_text(msg or { to = M.magic.to, body = "hello" })
     c:close()
