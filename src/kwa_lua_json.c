@@ -267,7 +267,8 @@ void kwa_lua_push_json(lua_State *L, const cJSON *item)
 
     luaL_checkstack(L, 3, "JSON nesting");
     if (cJSON_IsObject(item) || cJSON_IsArray(item)) {
-        lua_newtable(L);
+        int n = cJSON_GetArraySize(item); /* sized once: no rehash per member */
+        lua_createtable(L, cJSON_IsArray(item) ? n : 0, cJSON_IsArray(item) ? 0 : n);
         if (cJSON_IsArray(item)) {
             luaL_getmetatable(L, KWA_LUA_ARRAY);
             lua_setmetatable(L, -2);
