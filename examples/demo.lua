@@ -41,13 +41,7 @@ local function show(title, res, err)
   end
 end
 
-local client <close> = assert(whatsapp.new {
-  sid = env("KALEYRA_SID"),
-  api_key = env("KALEYRA_API_KEY"),
-  from = env("KALEYRA_FROM"),
-  base_url = os.getenv("KALEYRA_BASE_URL"),
-  region = os.getenv("KALEYRA_REGION"),
-})
+local client <close> = assert(whatsapp.new(whatsapp.env_options()))
 local to = env("KALEYRA_TO", "+919876543210")
 local extra_info = { ref = "customer1", ref1 = "marketing", ref2 = "dictionary", wa_source = "api" }
 

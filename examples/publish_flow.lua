@@ -11,12 +11,7 @@ package.cpath = "build/lua/?.so;" .. package.cpath
 
 local whatsapp = require "kaleyra.whatsapp"
 
-local client <close> = assert(whatsapp.new {
-  sid = os.getenv("KALEYRA_SID"),
-  api_key = os.getenv("KALEYRA_API_KEY"),
-  base_url = os.getenv("KALEYRA_BASE_URL"),
-  region = os.getenv("KALEYRA_REGION"),
-})
+local client <close> = assert(whatsapp.new(whatsapp.env_options()))
 
 local flow_id = os.getenv("KALEYRA_FLOW_ID") or "1120000000000207"
 local res, err = client:publish_flow(flow_id)

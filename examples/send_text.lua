@@ -13,13 +13,7 @@ package.cpath = "build/lua/?.so;" .. package.cpath
 
 local whatsapp = require "kaleyra.whatsapp"
 
-local client <close> = assert(whatsapp.new {
-  sid = os.getenv("KALEYRA_SID"),
-  api_key = os.getenv("KALEYRA_API_KEY"),
-  from = os.getenv("KALEYRA_FROM"),
-  base_url = os.getenv("KALEYRA_BASE_URL"),
-  region = os.getenv("KALEYRA_REGION"),
-})
+local client <close> = assert(whatsapp.new(whatsapp.env_options()))
 
 local res, err = client:send_text {
   to = os.getenv("KALEYRA_TO") or "+919876543210",

@@ -107,3 +107,38 @@ describe("client:close", function()
     assert.is_nil(weak[1])
   end)
 end)
+
+describe("whatsapp.env_options", function()
+  -- Runs a Lua 5.4 snippet with the given environment; returns its output.
+  local function with_env(vars, code)
+    local parts = {}
+    for k, v in pairs(vars) do parts[#parts + 1] = k .. "=" .. h.launcher.shell_quote(v) end
+    local p = assert(io.popen("env -u KALEYRA_SID -u KALEYRA_API_KEY -u KALEYRA_FROM"
+      .. " -u KALEYRA_REGION -u KALEYRA_BASE_URL LUA_PATH='lua/?.lua;;' LUA_CPATH='build/lua/?.so;;' "
+      .. table.concat(parts, " ")
+      .. " lua5.4 -e " .. h.launcher.shell_quote(code) .. " 2>&1"))
+    local out = p:read("a")
+    p:close()
+    return out
+  end
+
+  local dump = [[
+    local w = require "kaleyra.whatsapp"
+    local o = w.env_options(OVERRIDES)
+    local keys = {}
+    for k, v in pairs(o) do keys[#keys + 1] = k .. "=" .. tostring(v) end
+    table.sort(keys)
+    io.write(table.concat(keys, " "))]]
+
+  it("reads the KALEYRA_* variables, empty ones counting as unset", function()
+    local out = with_env({ KALEYRA_SID = "SID1", KALEYRA_API_KEY = "K1", KALEYRA_FROM = "+918000000001",
+      KALEYRA_REGION = "", KALEYRA_BASE_URL = "http://127.0.0.1:9" }, dump:gsub("OVERRIDES", "nil"))
+    assert.equals("api_key=K1 base_url=http://127.0.0.1:9 from=+918000000001 sid=SID1", out)
+  end)
+
+  it("lets overrides win, and a nil override change nothing", function()
+    local out = with_env({ KALEYRA_SID = "SID1", KALEYRA_API_KEY = "K1" },
+      (dump:gsub("OVERRIDES", "{ sid = 'SID2', from = nil, timeout = 5 }")))
+    assert.equals("api_key=K1 sid=SID2 timeout=5", out)
+  end)
+end)

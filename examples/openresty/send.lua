@@ -18,21 +18,11 @@ local M = {}
 
 local client -- this worker's client
 
-local function setting(name)
-  local value = os.getenv(name)
-  if value == "" then return nil end
-  return value
-end
-
 local function get_client()
   if client then return client end
-  local c, err = whatsapp.new {
-    sid = setting("KALEYRA_SID"),
-    api_key = setting("KALEYRA_API_KEY"),
-    from = setting("KALEYRA_FROM"),
-    base_url = setting("KALEYRA_BASE_URL"), -- nil: https://api.in.kaleyra.io
-    timeout = 10,
-  }
+  -- KALEYRA_SID, KALEYRA_API_KEY, KALEYRA_FROM, KALEYRA_BASE_URL (nil:
+  -- https://api.in.kaleyra.io), each passed in by an `env` directive
+  local c, err = whatsapp.new(whatsapp.env_options { timeout = 10 })
   client = c
   return c, err
 end

@@ -89,6 +89,28 @@ function M.new(opts)
   return require("kaleyra.whatsapp.transport").new(c, transport, c_opts)
 end
 
+local ENV = {
+  sid = "KALEYRA_SID", api_key = "KALEYRA_API_KEY", from = "KALEYRA_FROM",
+  region = "KALEYRA_REGION", base_url = "KALEYRA_BASE_URL",
+}
+
+--- Client options from the environment: KALEYRA_SID, KALEYRA_API_KEY,
+-- KALEYRA_FROM, KALEYRA_REGION and KALEYRA_BASE_URL (empty counts as
+-- unset), with `overrides` on top (their nil values change nothing).
+-- Pass the result to whatsapp.new. Inside nginx, each variable needs an
+-- `env` directive.
+-- @tparam[opt] table overrides options that win over the environment
+-- @treturn table options
+function M.env_options(overrides)
+  local opts = {}
+  for key, name in pairs(ENV) do
+    local value = os.getenv(name)
+    if value ~= nil and value ~= "" then opts[key] = value end
+  end
+  for key, value in pairs(overrides or {}) do opts[key] = value end
+  return opts
+end
+
 --- Marks a table as a JSON array (returns it), so `{}` encodes as `[]`.
 function M.array(t)
   return setmetatable(t or {}, M.array_mt)

@@ -15,25 +15,13 @@ local status = require "kaleyra.whatsapp.cli.status"
 
 local M = {}
 
-local function setting(flag, env)
-  if flag ~= nil then return flag end
-  local v = os.getenv(env)
-  if v ~= nil and v ~= "" then return v end
-  return nil
-end
-
 -- Client options from flags, then the environment. A dry run needs no
 -- API key: the request shows "<redacted>" in its place either way.
 local function client_options(a)
-  local opts = {
-    sid = setting(a.sid, "KALEYRA_SID"),
-    api_key = setting(a.api_key, "KALEYRA_API_KEY"),
-    from = setting(a.from, "KALEYRA_FROM"),
-    region = setting(a.region, "KALEYRA_REGION"),
-    base_url = setting(a.base_url, "KALEYRA_BASE_URL"),
-    timeout = a.timeout,
-    connect_timeout = a.connect_timeout,
-    ca_file = a.ca_file,
+  local opts = whatsapp.env_options {
+    sid = a.sid, api_key = a.api_key, from = a.from, region = a.region,
+    base_url = a.base_url, timeout = a.timeout,
+    connect_timeout = a.connect_timeout, ca_file = a.ca_file,
   }
   if a.dry_run and opts.api_key == nil then opts.api_key = "dry-run" end
   return opts
