@@ -2,12 +2,7 @@
 -- against kwa.h and libkwa.a only (no Lua), sends to the stand-in.
 local h = require "spec.helpers"
 
-local function run(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok, _, code = p:close()
-  return ok and 0 or code, out
-end
+local run = h.run
 
 describe("C API (examples/send_text.c)", function()
   local sandbox

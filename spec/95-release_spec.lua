@@ -9,12 +9,7 @@ local cli = require "spec.support.cli"
 
 local q = h.launcher.shell_quote
 
-local function run(cmd)
-  local p = assert(io.popen(cmd .. " 2>&1"))
-  local out = p:read("a")
-  local ok, _, code = p:close()
-  return ok and 0 or code, out
-end
+local run = h.run
 
 local HEADER = cli.read("src/kwa.h")
 local VERSION = HEADER:match('#define KWA_VERSION "([^"]+)"')

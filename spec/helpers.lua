@@ -68,6 +68,15 @@ function M.env(opts)
   return env
 end
 
+--- Runs a shell command; returns its exit status (0 on success) and its
+-- output, stderr included.
+function M.run(cmd)
+  local p = assert(io.popen(cmd .. " 2>&1"))
+  local out = p:read("a")
+  local ok, _, code = p:close()
+  return ok and 0 or code, out
+end
+
 --- Decodes spec/fixtures/<name>.json.
 function M.fixture(name)
   local f = assert(io.open("spec/fixtures/" .. name .. ".json"))
