@@ -31,7 +31,7 @@ LJ_BUILD  = $(BUILD)/luajit
 LJ_BIND_O = $(BINDING:%=$(LJ_BUILD)/%.o)
 LJ_MODULE = $(LJ_BUILD)/kaleyra/whatsapp/core.so
 LIBKWA  = $(BUILD)/libkwa.a
-EXAMPLE = $(BUILD)/send_text
+EXAMPLE = $(BUILD)/send_text $(BUILD)/submit_poll
 
 # What a fresh Debian machine needs (installed by `make deps`).
 DEBIAN_PACKAGES = build-essential pkg-config lua5.4 liblua5.4-dev lua-busted \
@@ -99,7 +99,7 @@ $(BUILD)/lib/%.o: src/%.c $(HEADERS)
 	@mkdir -p $(BUILD)/lib
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
-$(EXAMPLE): examples/send_text.c $(LIBKWA)
+$(BUILD)/%: examples/%.c $(LIBKWA)
 	$(CC) $(ALL_CFLAGS) -Isrc $< -o $@ $(LIBKWA) $(DEPS_LIBS) -lpthread
 
 # busted runs under $(LUA) itself (not --lua), so a wrapper such as

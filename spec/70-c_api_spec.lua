@@ -1,5 +1,6 @@
--- spec/70-c_api_spec.lua - the C API alone: examples/send_text.c, built
--- against kwa.h and libkwa.a only (no Lua), sends to the stand-in.
+-- spec/70-c_api_spec.lua - the C API alone: examples/send_text.c and
+-- examples/submit_poll.c, built against kwa.h and libkwa.a only (no Lua),
+-- send to the stand-in.
 local h = require "spec.helpers"
 
 local run = h.run
@@ -42,5 +43,24 @@ describe("C API (examples/send_text.c)", function()
     assert.equals(1, code)
     assert.matches("^validation: to must be an E.164 number", out)
     assert.same({}, sandbox:records())
+  end)
+
+  it("drives many messages at once with submit and poll (examples/submit_poll.c)", function()
+    sandbox:clear()
+    local to = { "+919000000001", "+919000000002", "+919000000003", "+919000000004",
+      "+919000000005", h.magic.to_low_balance, "+91XX" }
+    local code, out = run(env { KALEYRA_BASE_URL = sandbox.url .. "/fault/slow-200" }
+      .. " build/submit_poll 'from the loop' " .. table.concat(to, " "))
+    assert.equals(1, code) -- two of them fail
+    local lines = {}
+    for line in out:gmatch("[^\n]+") do lines[line:match("^(%S+)")] = line end
+    for i = 1, 5 do assert.matches("^%+91900000000" .. i .. " accepted A%w+$", lines[to[i]]) end
+    assert.equals(to[6] .. " balance E110 (400): Please check your balance, You have a low balance!",
+      lines[to[6]])
+    assert.matches("^%+91XX validation  %(0%): to must be an E.164 number", lines["+91XX"])
+    local records, max = sandbox:records(), 0
+    assert.equals(6, #records)
+    for _, rec in ipairs(records) do max = math.max(max, rec.inflight) end
+    assert.is_true(max > 1)
   end)
 end)

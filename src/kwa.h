@@ -171,13 +171,16 @@ int kwa_global_init(void);
  * (kind KWA_CONFIG or KWA_NOMEM; err needs kwa_result_free). */
 kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err);
 
-/*** Closes the connection and frees the client. NULL is a no-op. Callbacks
+/*** Closes its connections and frees the client. NULL is a no-op. Callbacks
  * of submitted messages not yet called back run first, with kind
  * KWA_NETWORK ("cancelled"); they must not use the client. */
 void kwa_client_free(kwa_client_t *client);
 
-/*** Each call sends one request and fills res (free with kwa_result_free).
- * Returns 0 when res->kind == KWA_OK, -1 otherwise. Inputs are borrowed. */
+/*** Each call sends one message, blocking until its final answer (with the
+ * automatic retries the README's Reliability section allows), and fills res
+ * (free with kwa_result_free). Returns 0 when res->kind == KWA_OK, -1
+ * otherwise. Inputs are borrowed. Callbacks of messages submitted on the
+ * same client may run meanwhile. */
 int kwa_client_send_text(kwa_client_t *client, const kwa_text_t *msg,
                          kwa_result_t *res);
 /*** The same for a call-to-action URL button message. */
