@@ -66,7 +66,7 @@ int main(int argc, char **argv)
     n = strtol(argv[1], NULL, 10);
     for (i = 0; i < n; i++) {
         if (kwa_request_text(&req, &cfg, &msg, &res) != 0 ||
-            kwa_response_parse(&res, KWA_OP_SEND, 202, answer, sizeof answer - 1) != 0) {
+            kwa_response_parse(&res, KWA_ANSWER_MESSAGE, 202, answer, sizeof answer - 1) != 0) {
             fprintf(stderr, "core_cost: %s\n", res.message);
             return 1;
         }

@@ -49,7 +49,7 @@ static int within(const cJSON *node, const cJSON *root)
     return 0;
 }
 
-static void check(const kwa_result_t *res, kwa_op_t op, long status,
+static void check(const kwa_result_t *res, kwa_answer_t op, long status,
                   const uint8_t *body, size_t len)
 {
     int attempts;
@@ -58,7 +58,7 @@ static void check(const kwa_result_t *res, kwa_op_t op, long status,
     CHECK(res->status == status);
     CHECK(res->sent == 1);
     if (status >= 200 && status < 300)
-        CHECK(res->kind == KWA_OK || (op == KWA_OP_PUBLISH && res->kind == KWA_SERVER));
+        CHECK(res->kind == KWA_OK || (op == KWA_ANSWER_SUCCESS && res->kind == KWA_SERVER));
     else
         CHECK(res->kind > KWA_OK && res->kind <= KWA_NOMEM);
     CHECK(text_ok(res->code, sizeof res->code));
@@ -88,14 +88,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     kwa_result_t res;
-    kwa_op_t op;
+    kwa_answer_t op;
     long status;
     uint8_t *body;
     size_t len;
 
     if (size < 3)
         return 0;
-    op = (data[0] & 1) ? KWA_OP_PUBLISH : KWA_OP_SEND;
+    op = (data[0] & 1) ? KWA_ANSWER_SUCCESS : KWA_ANSWER_MESSAGE;
     status = (long)data[1] << 8 | data[2];
     if (data[0] & 2)
         status = interesting[status % (sizeof interesting / sizeof interesting[0])];

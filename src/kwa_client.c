@@ -60,9 +60,7 @@ int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
     kwa_result_free(err);
     if (kwa_request_build(&req, &c->cfg, m, err) != 0)
         return -1;
-    return kwa_engine_submit(c->engine, &req,
-                             m->type == KWA_MSG_PUBLISH ? KWA_OP_PUBLISH : KWA_OP_SEND,
-                             cb, ud, err);
+    return kwa_engine_submit(c->engine, &req, cb, ud, err);
 }
 
 typedef struct waiter {

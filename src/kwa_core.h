@@ -2,7 +2,7 @@
  * kwa_core.h - internal interfaces of the pure core: configuration,
  * validation, request building and response parsing. Nothing declared
  * here does I/O or knows about Lua, so all of it can be tested and fuzzed
- * alone. The transport (kwa_transport.h) and the Lua binding sit on top.
+ * alone. The engine (kwa_engine.h) and the Lua binding sit on top.
  *
  * Conventions: functions that can fail take the kwa_result_t to fill and
  * return 0 on success or -1 after filling it (kwa_fail). Strings in a
@@ -78,7 +78,13 @@ int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m
 
 /* ---- requests (kwa_request.c) ---- */
 
+/* What a successful answer means: a message was accepted (code, message,
+ * data.message_id) or an action succeeded ("success": true). */
+typedef enum kwa_answer { KWA_ANSWER_MESSAGE, KWA_ANSWER_SUCCESS } kwa_answer_t;
+
 typedef struct kwa_request {
+    const char *method;  /* static: "POST", ... */
+    kwa_answer_t answer; /* how to read a 2xx answer */
     char *url;       /* owned: absolute URL */
     char *body;      /* owned: JSON text, or "" for publish */
     size_t body_len;
@@ -115,12 +121,10 @@ double kwa_retry_delay(const kwa_result_t *res, int attempts, int max_retries,
 
 /* ---- responses (kwa_response.c) ---- */
 
-typedef enum kwa_op { KWA_OP_SEND, KWA_OP_PUBLISH } kwa_op_t;
-
 /* Interprets an HTTP answer (status, body bytes) into res, releasing what
  * res held before. Never fails on bad input: a body that is not JSON is
  * kept in res->raw. Returns 0 if res->kind == KWA_OK, else -1. */
-int kwa_response_parse(kwa_result_t *res, kwa_op_t op, long status,
+int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
                        const char *body, size_t len);
 
 #endif /* KWA_CORE_H */

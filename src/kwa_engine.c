@@ -34,7 +34,6 @@ typedef struct transfer {
     kwa_engine_t *engine;
     CURL *easy;
     kwa_request_t req;
-    kwa_op_t op;
     kwa_callback_t done;
     void *ud;
     kwa_result_t res;
@@ -367,7 +366,7 @@ void kwa_engine_free(kwa_engine_t *e)
 
 /* ---- submitting and starting ---- */
 
-int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req, kwa_op_t op,
+int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req,
                       kwa_callback_t done, void *ud, kwa_result_t *err)
 {
     transfer_t *t = pop(&e->spare);
@@ -381,7 +380,6 @@ int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req, kwa_op_t op,
     t->engine = e;
     t->req = *req;
     memset(req, 0, sizeof *req);
-    t->op = op;
     t->done = done;
     t->ud = ud;
     t->attempts = 0;
@@ -521,7 +519,7 @@ static void finish(kwa_engine_t *e, transfer_t *t, CURLcode rc, double t_now)
         transfer_error(t, rc);
     } else {
         curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &status);
-        kwa_response_parse(&t->res, t->op, status, t->buf ? t->buf : "", t->len);
+        kwa_response_parse(&t->res, t->req.answer, status, t->buf ? t->buf : "", t->len);
         curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
         t->res.retry_after = (double)retry_after;
     }

@@ -32,7 +32,7 @@ void kwa_engine_free(kwa_engine_t *e);
 
 /* Takes ownership of req's buffers (req is zeroed) and queues it. -1
  * with err set (KWA_NOMEM) on failure, in which case req is freed. */
-int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req, kwa_op_t op,
+int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req,
                       kwa_callback_t done, void *ud, kwa_result_t *err);
 
 /* Waits at most timeout_ms (0: do not wait) for network activity, drives

@@ -83,7 +83,7 @@ void kwa_lua_push_error(lua_State *L, const kwa_result_t *r)
     lua_setmetatable(L, -2);
 }
 
-int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_op_t op)
+int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op)
 {
     if (r->kind != KWA_OK) {
         lua_pushnil(L);
@@ -93,7 +93,7 @@ int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_op_t op)
     lua_createtable(L, 0, 7);
     set_number(L, "status", (lua_Number)r->status);
     set_number(L, "attempts", r->attempts);
-    if (op == KWA_OP_PUBLISH) {
+    if (op == KWA_ANSWER_SUCCESS) {
         lua_pushboolean(L, r->success);
         lua_setfield(L, -2, "success");
     } else {
@@ -164,12 +164,12 @@ static int client_new(lua_State *L)
         number_option(L, "connect_timeout", &o.connect_timeout, err) ||
         integer_option(L, "retries", 0, 10, &retries, err) ||
         integer_option(L, "concurrency", 1, 256, &o.concurrency, err))
-        return kwa_lua_push_result(L, err, KWA_OP_SEND);
+        return kwa_lua_push_result(L, err, KWA_ANSWER_MESSAGE);
     /* Lua's retries = 0 means none; the C struct's 0 means the default */
     o.retries = retries < 0 ? 0 : retries == 0 ? -1 : retries;
     ud->client = kwa_client_new(&o, err);
     if (ud->client == NULL)
-        return kwa_lua_push_result(L, err, KWA_OP_SEND);
+        return kwa_lua_push_result(L, err, KWA_ANSWER_MESSAGE);
     lua_newtable(L);
     ud->callbacks = luaL_ref(L, LUA_REGISTRYINDEX);
     kwa_copy_text(ud->sid, sizeof ud->sid, o.sid, strlen(o.sid));

@@ -53,7 +53,7 @@ typedef struct kwa_lua_client {
 kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
 /* Pushes the Lua shape of r: a result table (1), or nil, err (2). Raises
  * a memory error for KWA_NOMEM. */
-int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_op_t op);
+int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op);
 /* Pushes just the error table of a failed r. */
 void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
 

@@ -43,7 +43,7 @@ static int client_build(lua_State *L)
                              &ud->res) != 0 ||
         kwa_request_build(req, cfg, &m, &ud->res) != 0) {
         kwa_lua_scratch_release(&ud->scratch);
-        return kwa_lua_push_result(L, &ud->res, KWA_OP_SEND);
+        return kwa_lua_push_result(L, &ud->res, KWA_ANSWER_MESSAGE);
     }
     lua_pushlstring(L, req->body, req->body_len);
     lua_pushstring(L, req->url);
@@ -93,7 +93,7 @@ static int parse(lua_State *L)
     size_t len = 0;
     const char *body = luaL_optlstring(L, 3, "", &len);
     lua_Number retry_after = luaL_optnumber(L, 4, 0);
-    kwa_op_t kind = strcmp(op, "publish") == 0 ? KWA_OP_PUBLISH : KWA_OP_SEND;
+    kwa_answer_t kind = strcmp(op, "publish") == 0 ? KWA_ANSWER_SUCCESS : KWA_ANSWER_MESSAGE;
     kwa_result_t *res;
 
     luaL_argcheck(L, status >= 0 && status < 1000, 2, "not an HTTP status");
@@ -139,7 +139,7 @@ static int json_encode(lua_State *L)
     memset(&err, 0, sizeof err);
     tree = new_tree_box(L);
     if (kwa_lua_to_json(L, 1, "value", tree, &err) != 0)
-        return kwa_lua_push_result(L, &err, KWA_OP_SEND);
+        return kwa_lua_push_result(L, &err, KWA_ANSWER_MESSAGE);
     text = cJSON_PrintUnformatted(*tree);
     if (text == NULL)
         return luaL_error(L, "not enough memory");

@@ -83,9 +83,9 @@ static int protected(kwa_lua_client_t *ud, int fn, lua_CFunction cf, void *a, vo
     return 0;
 }
 
-static kwa_op_t op_of(kwa_message_type_t type)
+static kwa_answer_t op_of(kwa_message_type_t type)
 {
-    return type == KWA_MSG_PUBLISH ? KWA_OP_PUBLISH : KWA_OP_SEND;
+    return type == KWA_MSG_PUBLISH ? KWA_ANSWER_SUCCESS : KWA_ANSWER_MESSAGE;
 }
 
 /* ---- blocking calls ---- */
@@ -117,7 +117,7 @@ static int client_send(lua_State *L) { return send_blocking(L, KWA_MSG_RAW); }
 typedef struct pending {
     kwa_lua_client_t *owner;
     lua_Integer id;
-    kwa_op_t op;
+    kwa_answer_t op;
 } pending_t;
 
 /* pcall'd: callbacks[id](result) with the callback unregistered first. */
@@ -159,7 +159,7 @@ static int client_submit(lua_State *L)
     if (kwa_lua_read_message(L, 3, (kwa_message_type_t)type, 0, &ud->scratch, &m,
                              &ud->res) != 0) {
         kwa_lua_scratch_release(&ud->scratch);
-        return kwa_lua_push_result(L, &ud->res, KWA_OP_SEND);
+        return kwa_lua_push_result(L, &ud->res, KWA_ANSWER_MESSAGE);
     }
     id = ++ud->next_id;
     lua_rawgeti(L, LUA_REGISTRYINDEX, ud->callbacks);
@@ -178,7 +178,7 @@ static int client_submit(lua_State *L)
         lua_rawseti(L, -2, id);
         if (p == NULL)
             luaL_error(L, "not enough memory");
-        return kwa_lua_push_result(L, &ud->res, KWA_OP_SEND);
+        return kwa_lua_push_result(L, &ud->res, KWA_ANSWER_MESSAGE);
     }
     kwa_lua_scratch_release(&ud->scratch);
     lua_pushboolean(L, 1);

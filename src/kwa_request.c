@@ -175,6 +175,8 @@ static int finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
         return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
     }
     req->body_len = strlen(req->body);
+    req->method = "POST";
+    req->answer = KWA_ANSWER_MESSAGE;
     if (req->body_len > KWA_MAX_REQUEST) {
         kwa_request_free(req);
         return kwa_fail(err, KWA_VALIDATION, "message",
@@ -250,6 +252,8 @@ int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
     if (kwa_check_flow_id(err, "flow_id", flow_id) != 0)
         return -1;
     memset(req, 0, sizeof *req);
+    req->method = "POST";
+    req->answer = KWA_ANSWER_SUCCESS;
     req->url = url_for(cfg, flow_id, "publish");
     req->body = strdup("");
     if (req->url == NULL || req->body == NULL) {

@@ -111,11 +111,11 @@ static void keep_raw(kwa_result_t *res, const char *body, size_t len)
     res->raw_len = len;
 }
 
-static int success(kwa_result_t *res, kwa_op_t op)
+static int success(kwa_result_t *res, kwa_answer_t op)
 {
     const cJSON *data, *flag;
 
-    if (op == KWA_OP_PUBLISH) {
+    if (op == KWA_ANSWER_SUCCESS) {
         flag = cJSON_GetObjectItemCaseSensitive(res->body, "success");
         res->success = cJSON_IsTrue(flag);
         if (cJSON_IsFalse(flag))
@@ -129,7 +129,7 @@ static int success(kwa_result_t *res, kwa_op_t op)
     return 0;
 }
 
-int kwa_response_parse(kwa_result_t *res, kwa_op_t op, long status,
+int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
                        const char *body, size_t len)
 {
     kwa_result_free(res);
