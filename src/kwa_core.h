@@ -83,6 +83,7 @@ int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m
 typedef enum kwa_answer { KWA_ANSWER_MESSAGE, KWA_ANSWER_SUCCESS } kwa_answer_t;
 
 typedef struct kwa_request {
+    const char *op;      /* static: the operation's registry name */
     const char *method;  /* static: "POST", ... */
     kwa_answer_t answer; /* how to read a 2xx answer */
     char *url;       /* owned: absolute URL */

@@ -252,6 +252,7 @@ int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
     if (kwa_check_flow_id(err, "flow_id", flow_id) != 0)
         return -1;
     memset(req, 0, sizeof *req);
+    req->op = "publish";
     req->method = "POST";
     req->answer = KWA_ANSWER_SUCCESS;
     req->url = url_for(cfg, flow_id, "publish");
@@ -289,19 +290,34 @@ int kwa_request_raw(kwa_request_t *req, const kwa_config_t *cfg,
 int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
                       const kwa_message_t *m, kwa_result_t *err)
 {
+    static const char *const names[] = {
+        [KWA_MSG_TEXT] = "text", [KWA_MSG_CTA_URL] = "cta_url", [KWA_MSG_FLOW] = "flow",
+        [KWA_MSG_PUBLISH] = "publish", [KWA_MSG_RAW] = "raw",
+    };
+    int rc;
+
     switch (m->type) {
     case KWA_MSG_TEXT:
-        return kwa_request_text(req, cfg, &m->u.text, err);
+        rc = kwa_request_text(req, cfg, &m->u.text, err);
+        break;
     case KWA_MSG_CTA_URL:
-        return kwa_request_cta_url(req, cfg, &m->u.cta_url, err);
+        rc = kwa_request_cta_url(req, cfg, &m->u.cta_url, err);
+        break;
     case KWA_MSG_FLOW:
-        return kwa_request_flow(req, cfg, &m->u.flow, err);
+        rc = kwa_request_flow(req, cfg, &m->u.flow, err);
+        break;
     case KWA_MSG_PUBLISH:
-        return kwa_request_publish(req, cfg, m->u.flow_id, err);
+        rc = kwa_request_publish(req, cfg, m->u.flow_id, err);
+        break;
     case KWA_MSG_RAW:
-        return kwa_request_raw(req, cfg, &m->u.raw, err);
+        rc = kwa_request_raw(req, cfg, &m->u.raw, err);
+        break;
+    default:
+        return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
     }
-    return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
+    if (rc == 0)
+        req->op = names[m->type];
+    return rc;
 }
 
 void kwa_request_free(kwa_request_t *req)
