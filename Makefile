@@ -17,9 +17,12 @@ DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl libcjson 2>/dev/null || echo
 ALL_CFLAGS  = -std=c99 -fPIC $(WARN) $(CFLAGS) $(DEPS_CFLAGS)
 
 BUILD   = build
-CORE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response \
-          kwa_retry kwa_engine kwa_client
-BINDING = kwa_lua kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec
+# Every file of src/ops/ is one operation of the registry (src/kwa_op.c).
+OPS     = $(patsubst src/%.c,%,$(wildcard src/ops/*.c))
+PURE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response \
+          kwa_retry kwa_op $(OPS)
+CORE    = $(PURE) kwa_engine kwa_client
+BINDING = kwa_lua kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec kwa_lua_ops
 CORE_O  = $(CORE:%=$(BUILD)/%.o)
 BIND_O  = $(BINDING:%=$(BUILD)/%.o)
 HEADERS = $(wildcard src/*.h)
@@ -75,6 +78,7 @@ deps:
 	fi
 
 $(BUILD)/%.o: src/%.c $(HEADERS) | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -fvisibility=hidden -I$(LUA_INCDIR) -c $< -o $@
 
 $(BUILD):
@@ -96,7 +100,7 @@ $(LIBKWA): $(CORE:%=$(BUILD)/lib/%.o)
 	$(AR) rcs $@ $^
 
 $(BUILD)/lib/%.o: src/%.c $(HEADERS)
-	@mkdir -p $(BUILD)/lib
+	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -c $< -o $@
 
 $(BUILD)/%: examples/%.c $(LIBKWA)
@@ -166,7 +170,7 @@ CLANG        ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_NAMES    = response request
-FUZZ_CORE     = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response kwa_retry
+FUZZ_CORE     = $(PURE)
 FUZZ_FLAGS    = -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(WARN) -Isrc $(DEPS_CFLAGS)
 

@@ -1,7 +1,7 @@
 /*
  * bench/core_cost.c - the C core's cost per message, for bench/run.sh.
  *
- *   core_cost N          builds + validates (kwa_request_text) and parses
+ *   core_cost N          builds + validates (kwa_request_build) and parses
  *                        a typical 202 answer (kwa_response_parse) N times
  *   core_cost --body     prints the JSON body of that typical message, so
  *                        every other row of the benchmark posts the same
@@ -34,6 +34,7 @@ int main(int argc, char **argv)
         .body = "Hello Asha, your order #4711 has shipped and arrives on Tuesday.",
         .preview_url = 0,
     };
+    const kwa_message_t message = {.type = KWA_MSG_TEXT, .u.text = msg};
     const kwa_options_t opts = {
         .sid = "HXAP16XXXXXX97IN", .api_key = "A0000000000000000000000000000003",
         .from = "+918000000001", .base_url = "http://127.0.0.1:8099/fast",
@@ -56,7 +57,7 @@ int main(int argc, char **argv)
         return 1;
     }
     if (strcmp(argv[1], "--body") == 0) {
-        if (kwa_request_text(&req, &cfg, &msg, &res) != 0)
+        if (kwa_request_build(&req, &cfg, &message, &res) != 0)
             return fprintf(stderr, "core_cost: %s\n", res.message), 1;
         fwrite(req.body, 1, req.body_len, stdout);
         kwa_request_free(&req);
@@ -65,7 +66,7 @@ int main(int argc, char **argv)
     }
     n = strtol(argv[1], NULL, 10);
     for (i = 0; i < n; i++) {
-        if (kwa_request_text(&req, &cfg, &msg, &res) != 0 ||
+        if (kwa_request_build(&req, &cfg, &message, &res) != 0 ||
             kwa_response_parse(&res, KWA_ANSWER_MESSAGE, 202, answer, sizeof answer - 1) != 0) {
             fprintf(stderr, "core_cost: %s\n", res.message);
             return 1;

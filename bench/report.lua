@@ -219,7 +219,7 @@ for _, name in ipairs(PROFILES) do
     curl = per(name == "raw_easy" and { "curl_easy_perform" }
       or name == "raw_multi" and { "curl_multi_perform", "curl_multi_poll" }
       or { "curl_multi_socket_action" }),
-    build = per { "kwa_request_text" },
+    build = per { "kwa_op_build" },
     parse = per { "kwa_response_parse" },
     read = per { "kwa_lua_read_message" },
     push = per(name == "lib_many" and { "many_deliver" } or { "kwa_lua_push_result" }),
@@ -242,7 +242,7 @@ local function profile_table()
   end
   row("instructions, whole counted loop", "total")
   row("… inside libcurl's driving calls", "curl")
-  row("… validate + build JSON (`kwa_request_text`)", "build")
+  row("… validate + build JSON (`kwa_op_build`)", "build")
   row("… parse the answer (`kwa_response_parse`)", "parse")
   row("… Lua message table → C (`kwa_lua_read_message`)", "read")
   row("… C result → Lua (`kwa_lua_push_result` / `many_deliver`)", "push")
@@ -343,7 +343,7 @@ local function analysis()
   say("")
   say("Where the added instructions go, per message of `send_many`:")
   say("")
-  say("- validating and building the JSON body, `kwa_request_text`: %s (the core alone,"
+  say("- validating and building the JSON body, `kwa_op_build`: %s (the core alone,"
     .. " build + validate + parse, is %s instructions and %.0f allocations per message in"
     .. " `core_cost`). It builds a cJSON tree (one node and one string copy per member),"
     .. " prints it with `cJSON_PrintUnformatted`, frees the tree, and formats the same URL"
@@ -374,7 +374,7 @@ the profile above counts):
 
 1. Write the request JSON directly into a per-client reusable buffer (a small
    string writer with JSON escaping) instead of building, printing and freeing
-   a cJSON tree: it removes most of `kwa_request_text`'s instructions and
+   a cJSON tree: it removes most of `kwa_op_build`'s instructions and
    nearly all of its allocations. Passthrough objects (Flow parameters, header
    tables) can still be printed with cJSON into the same buffer.
 2. Keep the messages URL for the client's default `from` in `kwa_config_t`

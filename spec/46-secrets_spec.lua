@@ -85,7 +85,7 @@ describe("the API key", function()
     c:close()
     assert.is_table(got)
     assert.is_false(leaks(got, KEY))
-    local _, err = h.whatsapp.parse("send", 401, '{"code":"RBC001","message":"Incorrect SID or API key."}')
+    local _, err = h.whatsapp.parse("text", 401, '{"code":"RBC001","message":"Incorrect SID or API key."}')
     assert.is_false(leaks(err, KEY))
   end)
 

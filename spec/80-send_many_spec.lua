@@ -53,7 +53,7 @@ describe("client:send_many", function()
       { to = "+91XX", body = "bad number" },
       "not a table",
       { to = h.magic.to, bdy = "typo" },
-      { op = "publish", to = h.magic.to },
+      { op = "no_such_op", to = h.magic.to },
       { to = h.magic.to_low_balance, body = "answered E110" },
       { to = h.magic.to, body = "last" },
     }

@@ -95,7 +95,7 @@ describe("the request table a transport gets", function()
     local built = c:build("text", msg)
     c:close()
     local req = calls[1]
-    assert.equals("send", req.op)
+    assert.equals("text", req.op)
     assert.equals("POST", req.method)
     assert.equals("http://127.0.0.1:9/prefix/v2/" .. h.creds.sid .. "/whatsapp/" .. h.creds.from .. "/messages",
       req.url)
@@ -284,7 +284,7 @@ describe("a transport client", function()
     for _, call in ipairs {
       function(x) return x:send_text(nil) end,
       function(x) return x:send_text { to = h.magic.to, body = "x", bogus = 1 } end,
-      function(x) return x:publish_flow({}) end,
+      function(x) return x:publish_flow(true) end,
     } do
       local _, e1 = pcall(call, curl)
       local _, e2 = pcall(call, c)
@@ -320,7 +320,7 @@ describe("a transport client", function()
     local results = c:send_many {
       { to = h.magic.to, body = "one" },
       "not a message",
-      { op = "publish", to = h.magic.to },
+      { op = "no_such_op", to = h.magic.to },
       { op = "cta_url", to = h.magic.to, body = "b", display_text = "Go", url = "https://example.com" },
       { to = "12", body = "bad number" },
     }

@@ -140,9 +140,13 @@ typedef struct kwa_raw {
     const cJSON *messaging_object;      /* borrowed */
 } kwa_raw_t;
 
-/* Any one operation, for the generic and non-blocking calls. */
+/* Any one operation, for the generic and non-blocking calls. KWA_MSG_OP
+ * reaches every operation of the registry (kwa_op_names()) by name, with
+ * its fields as a cJSON object named as in the Lua API, e.g. "mark_read"
+ * with {"message_id": "wamid..."}. KWA_MSG_ARGS is the binding's own. */
 typedef enum kwa_message_type {
-    KWA_MSG_TEXT, KWA_MSG_CTA_URL, KWA_MSG_FLOW, KWA_MSG_PUBLISH, KWA_MSG_RAW
+    KWA_MSG_TEXT, KWA_MSG_CTA_URL, KWA_MSG_FLOW, KWA_MSG_PUBLISH, KWA_MSG_RAW,
+    KWA_MSG_OP, KWA_MSG_ARGS
 } kwa_message_type_t;
 
 typedef struct kwa_message {
@@ -153,6 +157,14 @@ typedef struct kwa_message {
         kwa_flow_t flow;
         const char *flow_id; /* KWA_MSG_PUBLISH: digits */
         kwa_raw_t raw;
+        struct {
+            const char *name;    /* a registry name: "text", "mark_read", ... */
+            const cJSON *fields; /* borrowed object of the op's fields */
+        } op;
+        struct {
+            const struct kwa_opdef *def;
+            const struct kwa_args *args;
+        } args; /* internal: the Lua binding's already-read fields */
     } u;
 } kwa_message_t;
 
@@ -195,6 +207,12 @@ int kwa_client_publish_flow(kwa_client_t *client, const char *flow_id,
 /*** The same for any operation. */
 int kwa_client_send(kwa_client_t *client, const kwa_message_t *msg,
                     kwa_result_t *res);
+/*** The same for the registry's operation `op` with its fields as a cJSON
+ * object (borrowed), e.g. kwa_client_call(c, "mark_read", fields, &res). */
+int kwa_client_call(kwa_client_t *client, const char *op, const cJSON *fields,
+                    kwa_result_t *res);
+/*** The registry's operation names, NULL-terminated, static. */
+const char *const *kwa_op_names(void);
 
 /***
  * Non-blocking use, for hosts with their own event loop. submit validates

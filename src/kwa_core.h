@@ -68,13 +68,18 @@ int kwa_check_text(kwa_result_t *err, const char *field, const char *s,
                    size_t min, size_t max);
 int kwa_check_url(kwa_result_t *err, const char *field, const char *s);
 int kwa_check_flow_id(kwa_result_t *err, const char *field, const char *s);
-int kwa_check_envelope(kwa_result_t *err, const kwa_config_t *cfg,
-                       const kwa_envelope_t *env);
-int kwa_check_frame(kwa_result_t *err, const kwa_frame_t *frame);
-int kwa_check_flow_parameters(kwa_result_t *err, const cJSON *params);
 int kwa_check_recipients(kwa_result_t *err, const char *field, const char *list);
 int kwa_check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x);
-int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m);
+/* The business number: the message's own, or else the client's. */
+int kwa_check_from(kwa_result_t *err, const kwa_config_t *cfg, const char *from);
+/* An optional string member of obj that, when present, must equal want. */
+int kwa_check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
+                    const char *field, const char *want);
+/* An optional string member: absent, or min..max characters. */
+int kwa_check_member(kwa_result_t *err, const cJSON *obj, const char *name,
+                     const char *field, size_t min, size_t max);
+/* 1 if s is one of the NULL-terminated list. */
+int kwa_one_of(const char *s, const char *const *list);
 
 /* ---- requests (kwa_request.c) ---- */
 
@@ -91,19 +96,9 @@ typedef struct kwa_request {
     size_t body_len;
 } kwa_request_t;
 
-/* Each validates the message, then fills req (free with kwa_request_free).
- * On failure req holds nothing to free and err says why. */
-int kwa_request_text(kwa_request_t *req, const kwa_config_t *cfg,
-                     const kwa_text_t *msg, kwa_result_t *err);
-int kwa_request_cta_url(kwa_request_t *req, const kwa_config_t *cfg,
-                        const kwa_cta_url_t *msg, kwa_result_t *err);
-int kwa_request_flow(kwa_request_t *req, const kwa_config_t *cfg,
-                     const kwa_flow_t *msg, kwa_result_t *err);
-int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
-                        const char *flow_id, kwa_result_t *err);
-int kwa_request_raw(kwa_request_t *req, const kwa_config_t *cfg,
-                    const kwa_raw_t *msg, kwa_result_t *err);
-/* Any message: dispatches on m->type. */
+/* Validates any message of the typed C API and fills req (free with
+ * kwa_request_free). On failure req holds nothing to free and err says
+ * why. Each operation's rules and builder live in src/ops/ (kwa_op.h). */
 int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
                       const kwa_message_t *m, kwa_result_t *err);
 

@@ -12,7 +12,7 @@
 #ifndef KWA_LUA_H
 #define KWA_LUA_H
 
-#include "kwa_core.h"
+#include "kwa_op.h"
 #include "kwa_lua_compat.h"
 
 #define KWA_LUA_CLIENT "kaleyra.whatsapp.Client"
@@ -25,9 +25,9 @@
 typedef struct kwa_lua_scratch {
     const char **to;
     size_t to_cap;
-    cJSON *header, *flow, *object; /* passthrough trees */
-    kwa_request_t built;           /* client:build's request while pushed */
-    kwa_extra_info_t extra;
+    cJSON *trees[KWA_MAX_FIELDS]; /* passthrough tables, by field */
+    kwa_request_t built;          /* client:build's request while pushed */
+    kwa_args_t args;              /* the message being read */
 } kwa_lua_scratch_t;
 
 typedef struct kwa_lua_client {
@@ -86,15 +86,19 @@ void kwa_lua_push_json(lua_State *L, const cJSON *item);
 
 /* ---- kwa_lua_message.c ---- */
 
-/* Reads the message at idx for operation type into m. Raises on a
- * non-table (or, for publish, a non-string) and on an unknown key
- * (programmer errors; "op" is allowed when allow_op is set); returns -1
- * with err set for bad field values. */
-int kwa_lua_read_message(lua_State *L, int idx, kwa_message_type_t type,
+/* Reads the message at idx for operation op into m (KWA_MSG_ARGS over
+ * s->args). A non-table fills op->positional when the op has one. Raises
+ * on a wrong argument type and on an unknown key (programmer errors; "op"
+ * is allowed when allow_op is set); returns -1 with err set for bad
+ * field values. */
+int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
                          int allow_op, kwa_lua_scratch_t *s, kwa_message_t *m,
                          kwa_result_t *err);
-/* Maps "text", "cta_url", "flow", "publish" to a type; -1 if unknown. */
-int kwa_lua_message_type(const char *op);
+/* The registry's operation named by the string at idx; raises naming the
+ * known ones otherwise. */
+const kwa_opdef_t *kwa_lua_check_op(lua_State *L, int idx);
+/* Pushes core.ops: the registry as Lua tables, for the docs and the CLI. */
+void kwa_lua_push_ops(lua_State *L);
 /* Pushes field `key` of the table at idx and leaves it on the stack (so
  * the string stays alive for the call); *out is NULL when nil. -1 with
  * err set (kind, field) if it is not a string or holds a NUL byte. */

@@ -31,27 +31,27 @@ static void set_header(lua_State *L, const char *name, const char *value)
 static int client_build(lua_State *L)
 {
     kwa_lua_client_t *ud = kwa_lua_check_client(L);
-    int type = kwa_lua_message_type(luaL_checkstring(L, 2));
+    const kwa_opdef_t *op = kwa_lua_check_op(L, 2);
     int redact = lua_toboolean(L, 4);
     const kwa_config_t *cfg = kwa_client_config(ud->client);
     kwa_message_t m;
     kwa_request_t *req = &ud->scratch.built; /* anchored: a raise cannot leak it */
+    const char *method;
 
-    luaL_argcheck(L, type >= 0, 2, "operation must be text, cta_url, flow, raw or publish");
     kwa_result_free(&ud->res);
-    if (kwa_lua_read_message(L, 3, (kwa_message_type_t)type, 0, &ud->scratch, &m,
-                             &ud->res) != 0 ||
+    if (kwa_lua_read_message(L, 3, op, 0, &ud->scratch, &m, &ud->res) != 0 ||
         kwa_request_build(req, cfg, &m, &ud->res) != 0) {
         kwa_lua_scratch_release(&ud->scratch);
         return kwa_lua_push_result(L, &ud->res, KWA_ANSWER_MESSAGE);
     }
     lua_pushlstring(L, req->body, req->body_len);
     lua_pushstring(L, req->url);
+    method = req->method; /* static; release zeroes req */
     kwa_lua_scratch_release(&ud->scratch);
     lua_createtable(L, 0, 4);                /* body, url, request */
     luaL_getmetatable(L, KWA_LUA_REQUEST);
     lua_setmetatable(L, -2);
-    lua_pushliteral(L, "POST");
+    lua_pushstring(L, method);
     lua_setfield(L, -2, "method");
     lua_insert(L, -2);                       /* body, request, url */
     lua_setfield(L, -2, "url");
@@ -63,7 +63,7 @@ static int client_build(lua_State *L)
     set_header(L, "Accept", "application/json");
     set_header(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
     lua_setfield(L, -2, "headers");
-    lua_pushstring(L, type == KWA_MSG_PUBLISH ? "publish" : "send");
+    lua_pushstring(L, op->name);
     lua_setfield(L, -2, "op");
     return 1;
 }
@@ -88,12 +88,11 @@ static int box_gc(lua_State *L)
 /* core.parse(op, status, body [, retry_after]) */
 static int parse(lua_State *L)
 {
-    const char *op = luaL_checkstring(L, 1);
+    const kwa_opdef_t *op = kwa_lua_check_op(L, 1);
     lua_Integer status = luaL_checkinteger(L, 2);
     size_t len = 0;
     const char *body = luaL_optlstring(L, 3, "", &len);
     lua_Number retry_after = luaL_optnumber(L, 4, 0);
-    kwa_answer_t kind = strcmp(op, "publish") == 0 ? KWA_ANSWER_SUCCESS : KWA_ANSWER_MESSAGE;
     kwa_result_t *res;
 
     luaL_argcheck(L, status >= 0 && status < 1000, 2, "not an HTTP status");
@@ -101,10 +100,10 @@ static int parse(lua_State *L)
     memset(res, 0, sizeof *res);
     luaL_getmetatable(L, KWA_LUA_BOX);
     lua_setmetatable(L, -2);
-    kwa_response_parse(res, kind, (long)status, body, len);
+    kwa_response_parse(res, op->answer, (long)status, body, len);
     res->attempts = 1;
     res->retry_after = retry_after > 0 ? retry_after : 0;
-    return kwa_lua_push_result(L, res, kind);
+    return kwa_lua_push_result(L, res, op->answer);
 }
 
 #define KWA_LUA_TREE "kaleyra.whatsapp.JsonBox"

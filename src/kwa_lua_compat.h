@@ -30,6 +30,13 @@ static inline void kwa_setfuncs(lua_State *L, const luaL_Reg *f)
 #define kwa_rawlen(L, idx) lua_objlen((L), (idx))
 #endif
 
+#if LUA_VERSION_NUM >= 502
+#define kwa_absindex(L, idx) lua_absindex((L), (idx))
+#else
+#define kwa_absindex(L, idx) \
+    ((idx) > 0 || (idx) <= LUA_REGISTRYINDEX ? (idx) : lua_gettop(L) + (idx) + 1)
+#endif
+
 #if LUA_VERSION_NUM >= 503
 #define kwa_isinteger(L, idx) lua_isinteger((L), (idx))
 #else

@@ -1,6 +1,6 @@
 /*
- * kwa_lua_send.c - the client's sending methods: blocking calls
- * (send_text, send_cta_url, send_flow, publish_flow), the non-blocking
+ * kwa_lua_send.c - the client's sending methods: blocking calls (one
+ * per operation of the registry: send_text, mark_read, ...), the non-blocking
  * API (submit, poll, pending, fd, timeout) and send_many.
  *
  * All of them drive the one engine of the client. Lua code (callbacks,
@@ -83,41 +83,33 @@ static int protected(kwa_lua_client_t *ud, int fn, lua_CFunction cf, void *a, vo
     return 0;
 }
 
-static kwa_answer_t op_of(kwa_message_type_t type)
-{
-    return type == KWA_MSG_PUBLISH ? KWA_ANSWER_SUCCESS : KWA_ANSWER_MESSAGE;
-}
-
 /* ---- blocking calls ---- */
 
-static int send_blocking(lua_State *L, kwa_message_type_t type)
+/* Every operation's method (client:send_text, client:mark_read, ...): the
+ * registry entry is the closure's upvalue. */
+static int send_blocking(lua_State *L)
 {
     kwa_lua_client_t *ud = kwa_lua_check_client(L);
+    const kwa_opdef_t *op = lua_touserdata(L, lua_upvalueindex(1));
     kwa_message_t m;
     saved_t saved;
 
     kwa_result_free(&ud->res);
-    if (kwa_lua_read_message(L, 2, type, 0, &ud->scratch, &m, &ud->res) == 0) {
+    if (kwa_lua_read_message(L, 2, op, 0, &ud->scratch, &m, &ud->res) == 0) {
         enter(L, ud, &saved);
         kwa_client_send(ud->client, &m, &ud->res);
         leave(L, ud, &saved);
     }
     kwa_lua_scratch_release(&ud->scratch);
-    return kwa_lua_push_result(L, &ud->res, op_of(type));
+    return kwa_lua_push_result(L, &ud->res, op->answer);
 }
-
-static int client_send_text(lua_State *L) { return send_blocking(L, KWA_MSG_TEXT); }
-static int client_send_cta_url(lua_State *L) { return send_blocking(L, KWA_MSG_CTA_URL); }
-static int client_send_flow(lua_State *L) { return send_blocking(L, KWA_MSG_FLOW); }
-static int client_publish_flow(lua_State *L) { return send_blocking(L, KWA_MSG_PUBLISH); }
-static int client_send(lua_State *L) { return send_blocking(L, KWA_MSG_RAW); }
 
 /* ---- non-blocking: submit and poll ---- */
 
 typedef struct pending {
     kwa_lua_client_t *owner;
     lua_Integer id;
-    kwa_answer_t op;
+    kwa_answer_t answer;
 } pending_t;
 
 /* pcall'd: callbacks[id](result) with the callback unregistered first. */
@@ -131,7 +123,7 @@ static int deliver_submitted(lua_State *L)
     lua_rawgeti(L, -1, p->id);
     lua_pushnil(L);
     lua_rawseti(L, -3, p->id);
-    n = kwa_lua_push_result(L, res, p->op);
+    n = kwa_lua_push_result(L, res, p->answer);
     lua_call(L, n, 0);
     return 0;
 }
@@ -148,16 +140,14 @@ static void on_submitted_done(void *ud, kwa_result_t *res)
 static int client_submit(lua_State *L)
 {
     kwa_lua_client_t *ud = kwa_lua_check_client(L);
-    int type = kwa_lua_message_type(luaL_checkstring(L, 2));
+    const kwa_opdef_t *op = kwa_lua_check_op(L, 2);
     kwa_message_t m;
     pending_t *p;
     lua_Integer id;
 
-    luaL_argcheck(L, type >= 0, 2, "operation must be text, cta_url, flow, raw or publish");
     luaL_checktype(L, 4, LUA_TFUNCTION);
     kwa_result_free(&ud->res);
-    if (kwa_lua_read_message(L, 3, (kwa_message_type_t)type, 0, &ud->scratch, &m,
-                             &ud->res) != 0) {
+    if (kwa_lua_read_message(L, 3, op, 0, &ud->scratch, &m, &ud->res) != 0) {
         kwa_lua_scratch_release(&ud->scratch);
         return kwa_lua_push_result(L, &ud->res, KWA_ANSWER_MESSAGE);
     }
@@ -169,7 +159,7 @@ static int client_submit(lua_State *L)
     if (p != NULL) {
         p->owner = ud;
         p->id = id;
-        p->op = op_of((kwa_message_type_t)type);
+        p->answer = op->answer;
     }
     if (p == NULL || kwa_client_submit(ud->client, &m, on_submitted_done, p, &ud->res) != 0) {
         free(p);
@@ -347,7 +337,8 @@ static int many_submit_item(lua_State *L)
     slot_t *slot = lua_touserdata(L, 2);
     kwa_lua_client_t *ud = m->ud;
     kwa_message_t msg;
-    int type = KWA_MSG_TEXT, item;
+    const kwa_opdef_t *op = kwa_ops[0];
+    int item;
 
     if (m->total < 0) {
         lua_pushvalue(L, UP_LIST);
@@ -368,13 +359,12 @@ static int many_submit_item(lua_State *L)
                         (long long)slot->index, luaL_typename(L, item)), 0;
     lua_getfield(L, item, "op");
     if (!lua_isnil(L, -1)) {
-        type = lua_type(L, -1) == LUA_TSTRING ? kwa_lua_message_type(lua_tostring(L, -1)) : -1;
-        if (type < 0 || type == KWA_MSG_PUBLISH)
+        op = lua_type(L, -1) == LUA_TSTRING ? kwa_op_find(lua_tostring(L, -1)) : NULL;
+        if (op == NULL)
             return kwa_fail(&m->item_err, KWA_VALIDATION, "op",
-                            "op must be text, cta_url, flow or raw"), 0;
+                            "op must name an operation, such as text or mark_read"), 0;
     }
-    if (kwa_lua_read_message(L, item, (kwa_message_type_t)type, 1, &ud->scratch, &msg,
-                             &m->item_err) == 0 &&
+    if (kwa_lua_read_message(L, item, op, 1, &ud->scratch, &msg, &m->item_err) == 0 &&
         kwa_client_submit(ud->client, &msg, on_many_done, slot, &m->item_err) == 0) {
         m->free_slots = slot->next_free;
         m->in_flight++;
@@ -541,11 +531,6 @@ static int client_send_many(lua_State *L)
 }
 
 static const luaL_Reg send_methods[] = {
-    {"send_text", client_send_text},
-    {"send_cta_url", client_send_cta_url},
-    {"send_flow", client_send_flow},
-    {"publish_flow", client_publish_flow},
-    {"send", client_send},
     {"submit", client_submit},
     {"poll", client_poll},
     {"pending", client_pending},
@@ -557,5 +542,12 @@ static const luaL_Reg send_methods[] = {
 
 void kwa_lua_send_methods(lua_State *L)
 {
+    const kwa_opdef_t *const *op;
+
     kwa_setfuncs(L, send_methods);
+    for (op = kwa_ops; *op != NULL; op++) {
+        lua_pushlightuserdata(L, (void *)*op);
+        lua_pushcclosure(L, send_blocking, 1);
+        lua_setfield(L, -2, (*op)->method);
+    }
 }

@@ -1,19 +1,18 @@
 /*
- * kwa_request.c - builds the URL and JSON body of each operation, exactly
- * in the shape of Kaleyra's API documents: {"messaging_object": {...},
- * "extra_info": {...}}. Validation runs first; building starts only on
- * valid input, so a half-built request never escapes.
+ * kwa_request.c - the pieces every operation's builder shares: the URL,
+ * Kaleyra's envelope {"messaging_object": {...}, "extra_info": {...}},
+ * the interactive frame, printing; and the typed C API's messages
+ * (kwa_message_t) turned into registry calls.
  *
  * Memory: the cJSON tree is temporary; the request owns the printed body
- * and the URL. Passthrough objects (header, flow parameters) are
- * duplicated, never modified.
+ * and the URL. Passthrough objects are duplicated, never modified.
  */
 #define _DEFAULT_SOURCE /* strndup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kwa_core.h"
+#include "kwa_op.h"
 
 #define REF_MAX 255 /* the service cuts refs at 255 characters; so do we */
 
@@ -22,10 +21,6 @@ static const char *const wa_sources[] = {
     "responsys", "braze", "hubspot", "salesforce", "zapier", "eloqua",
     "moengage", NULL,
 };
-
-/* cJSON_Add* return NULL on allocation failure; OK() folds that into one
- * flag per builder so the happy path reads straight. */
-#define OK(ok, expr) ((ok) = (ok) && (expr) != NULL)
 
 static char *url_for(const kwa_config_t *cfg, const char *segment, const char *tail)
 {
@@ -39,21 +34,21 @@ static char *url_for(const kwa_config_t *cfg, const char *segment, const char *t
     return url;
 }
 
-static char *join_recipients(const kwa_envelope_t *env)
+static char *join_recipients(const kwa_value_t *to)
 {
     size_t i, n = 1;
     char *s, *p;
 
-    for (i = 0; i < env->to_count; i++)
-        n += strlen(env->to[i]) + 1;
+    for (i = 0; i < to->count; i++)
+        n += strlen(to->list[i]) + 1;
     s = p = malloc(n);
     if (s == NULL)
         return NULL;
-    for (i = 0; i < env->to_count; i++) {
-        size_t len = strlen(env->to[i]);
+    for (i = 0; i < to->count; i++) {
+        size_t len = strlen(to->list[i]);
         if (i > 0)
             *p++ = ',';
-        memcpy(p, env->to[i], len);
+        memcpy(p, to->list[i], len);
         p += len;
     }
     *p = '\0';
@@ -78,16 +73,20 @@ static int add_ref(cJSON *obj, const char *name, const char *value)
     return item != NULL;
 }
 
-static int add_extra_info(cJSON *root, const kwa_extra_info_t *x)
+static int add_extra_info(cJSON *root, const kwa_value_t *v)
 {
+    const kwa_extra_info_t *x;
     const char *const *s;
     const char *source;
     cJSON *obj;
     int ok = 1;
 
-    if (x == NULL || (!x->ref && !x->ref1 && !x->ref2 && !x->wa_source))
+    if (v == NULL || !v->present)
         return 1;
-    OK(ok, obj = cJSON_AddObjectToObject(root, "extra_info"));
+    x = &v->extra;
+    if (!x->ref && !x->ref1 && !x->ref2 && !x->wa_source)
+        return 1;
+    KWA_OK(ok, obj = cJSON_AddObjectToObject(root, "extra_info"));
     ok = ok && add_ref(obj, "ref", x->ref) && add_ref(obj, "ref1", x->ref1) &&
          add_ref(obj, "ref2", x->ref2);
     if (ok && x->wa_source != NULL) {
@@ -95,26 +94,37 @@ static int add_extra_info(cJSON *root, const kwa_extra_info_t *x)
         for (s = wa_sources; *s != NULL; s++)
             if (strcmp(*s, x->wa_source) == 0)
                 source = *s;
-        OK(ok, cJSON_AddStringToObject(obj, "wa_source", source));
+        KWA_OK(ok, cJSON_AddStringToObject(obj, "wa_source", source));
     }
     return ok;
 }
 
-/* Creates {"messaging_object": {...}} with the envelope's members and
- * `type`; returns the root and sets *mo, or NULL on allocation failure. */
-static cJSON *new_message(const kwa_envelope_t *env, const char *type, cJSON **mo)
+cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo)
 {
     cJSON *root = cJSON_CreateObject();
-    char *to = join_recipients(env);
-    int ok = root != NULL && to != NULL;
+    int ok = root != NULL;
 
-    OK(ok, *mo = cJSON_AddObjectToObject(root, "messaging_object"));
-    OK(ok, cJSON_AddStringToObject(*mo, "messaging_product", "whatsapp"));
-    OK(ok, cJSON_AddStringToObject(*mo, "recipient_type", "individual"));
-    OK(ok, cJSON_AddStringToObject(*mo, "to", to));
-    OK(ok, cJSON_AddStringToObject(*mo, "type", type));
-    ok = ok && add_extra_info(root, env->extra_info);
-    free(to);
+    KWA_OK(ok, *mo = cJSON_AddObjectToObject(root, "messaging_object"));
+    ok = ok && add_extra_info(root, extra);
+    if (!ok) {
+        cJSON_Delete(root);
+        return NULL;
+    }
+    return root;
+}
+
+cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
+                         const char *type, cJSON **mo)
+{
+    cJSON *root = kwa_build_envelope(extra, mo);
+    char *list = join_recipients(to);
+    int ok = root != NULL && list != NULL;
+
+    KWA_OK(ok, cJSON_AddStringToObject(*mo, "messaging_product", "whatsapp"));
+    KWA_OK(ok, cJSON_AddStringToObject(*mo, "recipient_type", "individual"));
+    KWA_OK(ok, cJSON_AddStringToObject(*mo, "to", list));
+    KWA_OK(ok, cJSON_AddStringToObject(*mo, "type", type));
+    free(list);
     if (!ok) {
         cJSON_Delete(root);
         return NULL;
@@ -129,40 +139,38 @@ static int add_text_object(cJSON *parent, const char *name, const char *text)
 
     if (text == NULL)
         return 1;
-    OK(ok, obj = cJSON_AddObjectToObject(parent, name));
-    OK(ok, cJSON_AddStringToObject(obj, "text", text));
+    KWA_OK(ok, obj = cJSON_AddObjectToObject(parent, name));
+    KWA_OK(ok, cJSON_AddStringToObject(obj, "text", text));
     return ok;
 }
 
-/* Adds "interactive": {type, header, body, footer, action: {name: type}}
- * and returns the action object, or NULL on allocation failure. */
-static cJSON *add_interactive(cJSON *mo, const char *type, const kwa_frame_t *f)
+cJSON *kwa_build_interactive(cJSON *mo, const char *type, const kwa_value_t *h,
+                             const char *body, const char *footer)
 {
     cJSON *inter, *header, *action = NULL;
     int ok = 1;
 
-    OK(ok, inter = cJSON_AddObjectToObject(mo, "interactive"));
-    OK(ok, cJSON_AddStringToObject(inter, "type", type));
-    if (ok && f->header_object != NULL) {
-        header = cJSON_Duplicate(f->header_object, 1);
+    KWA_OK(ok, inter = cJSON_AddObjectToObject(mo, "interactive"));
+    KWA_OK(ok, cJSON_AddStringToObject(inter, "type", type));
+    if (ok && h->json != NULL) {
+        header = cJSON_Duplicate(h->json, 1);
         ok = header != NULL && cJSON_AddItemToObject(inter, "header", header);
         if (!ok)
             cJSON_Delete(header);
-    } else if (ok && f->header != NULL) {
-        OK(ok, header = cJSON_AddObjectToObject(inter, "header"));
-        OK(ok, cJSON_AddStringToObject(header, "type", "text"));
-        OK(ok, cJSON_AddStringToObject(header, "text", f->header));
+    } else if (ok && h->str != NULL) {
+        KWA_OK(ok, header = cJSON_AddObjectToObject(inter, "header"));
+        KWA_OK(ok, cJSON_AddStringToObject(header, "type", "text"));
+        KWA_OK(ok, cJSON_AddStringToObject(header, "text", h->str));
     }
-    ok = ok && add_text_object(inter, "body", f->body) &&
-         add_text_object(inter, "footer", f->footer);
-    OK(ok, action = cJSON_AddObjectToObject(inter, "action"));
-    OK(ok, cJSON_AddStringToObject(action, "name", type));
+    ok = ok && add_text_object(inter, "body", body) &&
+         add_text_object(inter, "footer", footer);
+    KWA_OK(ok, action = cJSON_AddObjectToObject(inter, "action"));
+    KWA_OK(ok, cJSON_AddStringToObject(action, "name", type));
     return ok ? action : NULL;
 }
 
-/* Prints root into req and deletes it. root may be NULL (allocation failed). */
-static int finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
-                  cJSON *root, int ok, kwa_result_t *err)
+int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
+                     cJSON *root, int ok, kwa_result_t *err)
 {
     memset(req, 0, sizeof *req);
     if (ok && root != NULL) {
@@ -185,77 +193,13 @@ static int finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
     return 0;
 }
 
-int kwa_request_text(kwa_request_t *req, const kwa_config_t *cfg,
-                     const kwa_text_t *m, kwa_result_t *err)
+int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
+                   const char *tail, kwa_answer_t answer, kwa_result_t *err)
 {
-    cJSON *root, *mo = NULL, *text;
-    int ok;
-
-    if (kwa_check_envelope(err, cfg, &m->envelope) ||
-        kwa_check_text(err, "body", m->body, 1, 4096))
-        return -1;
-    root = new_message(&m->envelope, "text", &mo);
-    ok = root != NULL;
-    OK(ok, text = cJSON_AddObjectToObject(mo, "text"));
-    OK(ok, cJSON_AddBoolToObject(text, "preview_url", m->preview_url != 0));
-    OK(ok, cJSON_AddStringToObject(text, "body", m->body));
-    return finish(req, cfg, m->envelope.from, root, ok, err);
-}
-
-int kwa_request_cta_url(kwa_request_t *req, const kwa_config_t *cfg,
-                        const kwa_cta_url_t *m, kwa_result_t *err)
-{
-    cJSON *root, *mo = NULL, *action = NULL, *params;
-    int ok;
-
-    if (kwa_check_envelope(err, cfg, &m->envelope) ||
-        kwa_check_frame(err, &m->frame) ||
-        kwa_check_text(err, "display_text", m->display_text, 1, 20) ||
-        kwa_check_url(err, "url", m->url))
-        return -1;
-    root = new_message(&m->envelope, "interactive", &mo);
-    ok = root != NULL;
-    OK(ok, action = add_interactive(mo, "cta_url", &m->frame));
-    OK(ok, params = cJSON_AddObjectToObject(action, "parameters"));
-    OK(ok, cJSON_AddStringToObject(params, "display_text", m->display_text));
-    OK(ok, cJSON_AddStringToObject(params, "url", m->url));
-    return finish(req, cfg, m->envelope.from, root, ok, err);
-}
-
-int kwa_request_flow(kwa_request_t *req, const kwa_config_t *cfg,
-                     const kwa_flow_t *m, kwa_result_t *err)
-{
-    cJSON *root, *mo = NULL, *action = NULL, *params = NULL;
-    int ok;
-
-    if (kwa_check_envelope(err, cfg, &m->envelope) ||
-        kwa_check_frame(err, &m->frame) ||
-        kwa_check_flow_parameters(err, m->parameters))
-        return -1;
-    root = new_message(&m->envelope, "interactive", &mo);
-    ok = root != NULL;
-    OK(ok, action = add_interactive(mo, "flow", &m->frame));
-    OK(ok, params = cJSON_Duplicate(m->parameters, 1));
-    if (ok && !cJSON_HasObjectItem(params, "flow_message_version"))
-        OK(ok, cJSON_AddStringToObject(params, "flow_message_version", "3"));
-    if (ok && cJSON_AddItemToObject(action, "parameters", params))
-        params = NULL; /* root owns it now */
-    else
-        ok = 0;
-    cJSON_Delete(params);
-    return finish(req, cfg, m->envelope.from, root, ok, err);
-}
-
-int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
-                        const char *flow_id, kwa_result_t *err)
-{
-    if (kwa_check_flow_id(err, "flow_id", flow_id) != 0)
-        return -1;
     memset(req, 0, sizeof *req);
-    req->op = "publish";
     req->method = "POST";
-    req->answer = KWA_ANSWER_SUCCESS;
-    req->url = url_for(cfg, flow_id, "publish");
+    req->answer = answer;
+    req->url = url_for(cfg, segment, tail);
     req->body = strdup("");
     if (req->url == NULL || req->body == NULL) {
         kwa_request_free(req);
@@ -264,60 +208,103 @@ int kwa_request_publish(kwa_request_t *req, const kwa_config_t *cfg,
     return 0;
 }
 
-int kwa_request_raw(kwa_request_t *req, const kwa_config_t *cfg,
-                    const kwa_raw_t *m, kwa_result_t *err)
-{
-    cJSON *root, *mo = NULL;
-    int ok;
+/* ---- the typed C API (kwa.h): each struct read into the op's fields ---- */
 
-    if (kwa_check_raw(err, cfg, m) != 0)
-        return -1;
-    root = cJSON_CreateObject();
-    ok = root != NULL;
-    OK(ok, mo = cJSON_Duplicate(m->messaging_object, 1));
-    if (ok && !cJSON_AddItemToObject(root, "messaging_object", mo)) {
-        cJSON_Delete(mo);
-        ok = 0;
+static void set_string(kwa_value_t *v, const char *s)
+{
+    v->present = s != NULL;
+    v->str = s;
+}
+
+static void set_envelope(kwa_args_t *a, const kwa_opdef_t *op, const kwa_envelope_t *env)
+{
+    kwa_value_t *to = &a->v[kwa_op_field(op, "to")];
+    kwa_value_t *x = &a->v[kwa_op_field(op, "extra_info")];
+
+    to->present = env->to != NULL && env->to_count > 0;
+    to->list = env->to;
+    to->count = env->to_count;
+    set_string(&a->v[kwa_op_field(op, "from")], env->from);
+    if (env->extra_info != NULL) {
+        x->present = 1;
+        x->extra = *env->extra_info;
     }
-    if (ok && !cJSON_HasObjectItem(mo, "messaging_product"))
-        OK(ok, cJSON_AddStringToObject(mo, "messaging_product", "whatsapp"));
-    if (ok && !cJSON_HasObjectItem(mo, "recipient_type"))
-        OK(ok, cJSON_AddStringToObject(mo, "recipient_type", "individual"));
-    ok = ok && add_extra_info(root, m->extra_info);
-    return finish(req, cfg, m->from, root, ok, err);
+}
+
+static void set_frame(kwa_args_t *a, const kwa_opdef_t *op, const kwa_frame_t *f)
+{
+    kwa_value_t *h = &a->v[kwa_op_field(op, "header")];
+
+    h->present = f->header != NULL || f->header_object != NULL;
+    h->str = f->header;
+    h->json = f->header_object;
+    set_string(&a->v[kwa_op_field(op, "body")], f->body);
+    set_string(&a->v[kwa_op_field(op, "footer")], f->footer);
+}
+
+static void set_json(kwa_value_t *v, const cJSON *json)
+{
+    v->present = json != NULL;
+    v->json = json;
 }
 
 int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
                       const kwa_message_t *m, kwa_result_t *err)
 {
-    static const char *const names[] = {
-        [KWA_MSG_TEXT] = "text", [KWA_MSG_CTA_URL] = "cta_url", [KWA_MSG_FLOW] = "flow",
-        [KWA_MSG_PUBLISH] = "publish", [KWA_MSG_RAW] = "raw",
-    };
+    kwa_args_t a;
+    const kwa_opdef_t *op = NULL;
     int rc;
 
+    memset(&a, 0, sizeof a);
     switch (m->type) {
     case KWA_MSG_TEXT:
-        rc = kwa_request_text(req, cfg, &m->u.text, err);
+        op = kwa_op_find("text");
+        set_envelope(&a, op, &m->u.text.envelope);
+        set_string(&a.v[kwa_op_field(op, "body")], m->u.text.body);
+        a.v[kwa_op_field(op, "preview_url")].present = 1;
+        a.v[kwa_op_field(op, "preview_url")].boolean = m->u.text.preview_url != 0;
         break;
     case KWA_MSG_CTA_URL:
-        rc = kwa_request_cta_url(req, cfg, &m->u.cta_url, err);
+        op = kwa_op_find("cta_url");
+        set_envelope(&a, op, &m->u.cta_url.envelope);
+        set_frame(&a, op, &m->u.cta_url.frame);
+        set_string(&a.v[kwa_op_field(op, "display_text")], m->u.cta_url.display_text);
+        set_string(&a.v[kwa_op_field(op, "url")], m->u.cta_url.url);
         break;
     case KWA_MSG_FLOW:
-        rc = kwa_request_flow(req, cfg, &m->u.flow, err);
+        op = kwa_op_find("flow");
+        set_envelope(&a, op, &m->u.flow.envelope);
+        set_frame(&a, op, &m->u.flow.frame);
+        set_json(&a.v[kwa_op_field(op, "flow")], m->u.flow.parameters);
         break;
     case KWA_MSG_PUBLISH:
-        rc = kwa_request_publish(req, cfg, m->u.flow_id, err);
+        op = kwa_op_find("publish");
+        set_string(&a.v[kwa_op_field(op, "flow_id")], m->u.flow_id);
         break;
     case KWA_MSG_RAW:
-        rc = kwa_request_raw(req, cfg, &m->u.raw, err);
+        op = kwa_op_find("raw");
+        set_json(&a.v[kwa_op_field(op, "messaging_object")], m->u.raw.messaging_object);
+        set_string(&a.v[kwa_op_field(op, "from")], m->u.raw.from);
+        if (m->u.raw.extra_info != NULL) {
+            a.v[kwa_op_field(op, "extra_info")].present = 1;
+            a.v[kwa_op_field(op, "extra_info")].extra = *m->u.raw.extra_info;
+        }
         break;
+    case KWA_MSG_OP:
+        op = kwa_op_find(m->u.op.name ? m->u.op.name : "");
+        if (op == NULL)
+            return kwa_fail(err, KWA_VALIDATION, "op", "unknown operation");
+        rc = kwa_args_from_json(&a, op, m->u.op.fields, err);
+        if (rc == 0)
+            rc = kwa_op_build(req, cfg, op, &a, err);
+        kwa_args_release(&a);
+        return rc;
+    case KWA_MSG_ARGS:
+        return kwa_op_build(req, cfg, m->u.args.def, m->u.args.args, err);
     default:
         return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
     }
-    if (rc == 0)
-        req->op = names[m->type];
-    return rc;
+    return kwa_op_build(req, cfg, op, &a, err);
 }
 
 void kwa_request_free(kwa_request_t *req)

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "kwa_core.h"
+#include "kwa_op.h"
 
 int kwa_is_phone(const char *s)
 {
@@ -112,7 +112,7 @@ int kwa_check_extra_info(kwa_result_t *err, const kwa_extra_info_t *x)
 }
 
 /* The business number: the message's own, or else the client's. */
-static int check_from(kwa_result_t *err, const kwa_config_t *cfg, const char *from)
+int kwa_check_from(kwa_result_t *err, const kwa_config_t *cfg, const char *from)
 {
     if (from != NULL)
         return kwa_check_phone(err, "from", from);
@@ -120,28 +120,6 @@ static int check_from(kwa_result_t *err, const kwa_config_t *cfg, const char *fr
         return kwa_fail(err, KWA_VALIDATION, "from",
                         "from is required: set it on the client or the message");
     return 0;
-}
-
-int kwa_check_envelope(kwa_result_t *err, const kwa_config_t *cfg,
-                       const kwa_envelope_t *env)
-{
-    char field[32];
-    size_t i;
-
-    if (env->to == NULL || env->to_count == 0)
-        return kwa_fail(err, KWA_VALIDATION, "to",
-                        "to is required: one or more E.164 numbers");
-    for (i = 0; i < env->to_count; i++) {
-        if (env->to_count == 1)
-            strcpy(field, "to");
-        else
-            snprintf(field, sizeof field, "to[%zu]", i + 1);
-        if (kwa_check_phone(err, field, env->to[i]) != 0)
-            return -1;
-    }
-    if (check_from(err, cfg, env->from) != 0)
-        return -1;
-    return kwa_check_extra_info(err, env->extra_info);
 }
 
 int kwa_check_recipients(kwa_result_t *err, const char *field, const char *list)
@@ -169,7 +147,7 @@ int kwa_check_recipients(kwa_result_t *err, const char *field, const char *list)
 }
 
 /* An optional string member that, when present, must equal `want`. */
-static int check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
+int kwa_check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
                        const char *field, const char *want)
 {
     const cJSON *item = cJSON_GetObjectItemCaseSensitive(obj, name);
@@ -179,39 +157,9 @@ static int check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
     return 0;
 }
 
-int kwa_check_raw(kwa_result_t *err, const kwa_config_t *cfg, const kwa_raw_t *m)
-{
-    const cJSON *mo = m->messaging_object, *to, *type;
-    char field[64];
-
-    if (!cJSON_IsObject(mo))
-        return kwa_fail(err, KWA_VALIDATION, "messaging_object",
-                        "messaging_object is required: a table in Meta's message format");
-    to = cJSON_GetObjectItemCaseSensitive(mo, "to");
-    if (kwa_check_recipients(err, "messaging_object.to", cJSON_IsString(to) ? to->valuestring : NULL) ||
-        check_fixed(err, mo, "messaging_product", "messaging_object.messaging_product", "whatsapp") ||
-        check_fixed(err, mo, "recipient_type", "messaging_object.recipient_type", "individual"))
-        return -1;
-    type = cJSON_GetObjectItemCaseSensitive(mo, "type");
-    /* a name such as "image": it becomes part of a field name below, which
-     * must stay ASCII and never carry the caller's arbitrary text */
-    if (type != NULL && !(cJSON_IsString(type) && *type->valuestring != '\0' &&
-                          strlen(type->valuestring) <= 40 &&
-                          strspn(type->valuestring, "abcdefghijklmnopqrstuvwxyz_") ==
-                              strlen(type->valuestring)))
-        return kwa_fail(err, KWA_VALIDATION, "messaging_object.type",
-                        "messaging_object.type must be a message type such as text or image");
-    snprintf(field, sizeof field, "messaging_object.%.40s", type ? type->valuestring : "text");
-    if (!cJSON_IsObject(cJSON_GetObjectItemCaseSensitive(mo, type ? type->valuestring : "text")))
-        return kwa_fail(err, KWA_VALIDATION, field, "%s is required for this type", field);
-    if (check_from(err, cfg, m->from) != 0)
-        return -1;
-    return kwa_check_extra_info(err, m->extra_info);
-}
-
 static const char *const header_types[] = {"text", "image", "video", "document", NULL};
 
-static int one_of(const char *s, const char *const *list)
+int kwa_one_of(const char *s, const char *const *list)
 {
     for (; *list != NULL; list++)
         if (strcmp(s, *list) == 0)
@@ -226,7 +174,7 @@ static int check_header_object(kwa_result_t *err, const cJSON *h)
     if (!cJSON_IsObject(h))
         return kwa_fail(err, KWA_VALIDATION, "header",
                         "header must be a string or an object");
-    if (!cJSON_IsString(type) || !one_of(type->valuestring, header_types))
+    if (!cJSON_IsString(type) || !kwa_one_of(type->valuestring, header_types))
         return kwa_fail(err, KWA_VALIDATION, "header.type",
                         "header.type must be text, image, video or document");
     if (strcmp(type->valuestring, "text") == 0) {
@@ -242,24 +190,9 @@ static int check_header_object(kwa_result_t *err, const cJSON *h)
     return 0;
 }
 
-int kwa_check_frame(kwa_result_t *err, const kwa_frame_t *frame)
-{
-    if (frame->header != NULL && frame->header_object != NULL)
-        return kwa_fail(err, KWA_VALIDATION, "header",
-                        "header is either a string or an object, not both");
-    if (frame->header_object != NULL &&
-        check_header_object(err, frame->header_object) != 0)
-        return -1;
-    if (kwa_check_text(err, "header", frame->header, 0, 60) ||
-        kwa_check_text(err, "body", frame->body, 1, 1024) ||
-        kwa_check_text(err, "footer", frame->footer, 0, 60))
-        return -1;
-    return 0;
-}
-
 /* An optional string member of params: absent is fine, anything else must
  * be a string of min..max characters. */
-static int check_member(kwa_result_t *err, const cJSON *params,
+int kwa_check_member(kwa_result_t *err, const cJSON *params,
                         const char *name, const char *field, size_t min,
                         size_t max)
 {
@@ -272,60 +205,21 @@ static int check_member(kwa_result_t *err, const cJSON *params,
     return kwa_check_text(err, field, item->valuestring, min, max);
 }
 
-static int check_payload(kwa_result_t *err, const cJSON *payload)
+int kwa_check_header_field(kwa_result_t *err, const kwa_config_t *cfg,
+                           const kwa_field_t *f, const kwa_value_t *v)
 {
-    const cJSON *data;
-
-    if (payload == NULL)
-        return 0;
-    if (!cJSON_IsObject(payload))
-        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action_payload",
-                        "flow.flow_action_payload must be a table");
-    if (check_member(err, payload, "screen", "flow.flow_action_payload.screen", 1, 256))
-        return -1;
-    data = cJSON_GetObjectItemCaseSensitive(payload, "data");
-    if (data != NULL && (!cJSON_IsObject(data) || data->child == NULL))
-        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action_payload.data",
-                        "flow.flow_action_payload.data must be a non-empty table");
-    return 0;
+    (void)cfg;
+    if (v->json != NULL && v->str != NULL)
+        return kwa_fail(err, KWA_VALIDATION, "header",
+                        "header is either a string or an object, not both");
+    if (v->json != NULL)
+        return check_header_object(err, v->json);
+    return kwa_check_text(err, f->name, v->str, 0, f->max);
 }
 
-int kwa_check_flow_parameters(kwa_result_t *err, const cJSON *p)
+int kwa_check_url_field(kwa_result_t *err, const kwa_config_t *cfg,
+                        const kwa_field_t *f, const kwa_value_t *v)
 {
-    static const char *const actions[] = {"navigate", "data_exchange", NULL};
-    static const char *const modes[] = {"draft", "published", NULL};
-    const cJSON *id, *name, *item;
-
-    if (!cJSON_IsObject(p))
-        return kwa_fail(err, KWA_VALIDATION, "flow",
-                        "flow is required: a table of Meta's flow parameters");
-    id = cJSON_GetObjectItemCaseSensitive(p, "flow_id");
-    name = cJSON_GetObjectItemCaseSensitive(p, "flow_name");
-    if ((id == NULL) == (name == NULL))
-        return kwa_fail(err, KWA_VALIDATION, "flow.flow_id",
-                        "flow needs exactly one of flow_id and flow_name");
-    if (id != NULL && !cJSON_IsString(id))
-        return kwa_fail(err, KWA_VALIDATION, "flow.flow_id",
-                        "flow.flow_id must be a string of digits");
-    if (id != NULL && kwa_check_flow_id(err, "flow.flow_id", id->valuestring))
-        return -1;
-    if (check_member(err, p, "flow_name", "flow.flow_name", 1, 512) ||
-        check_member(err, p, "flow_message_version", "flow.flow_message_version", 1, 8) ||
-        check_member(err, p, "flow_token", "flow.flow_token", 1, 4096))
-        return -1;
-    item = cJSON_GetObjectItemCaseSensitive(p, "flow_cta");
-    if (!cJSON_IsString(item))
-        return kwa_fail(err, KWA_VALIDATION, "flow.flow_cta",
-                        "flow.flow_cta is required: 1 to 30 characters");
-    if (kwa_check_text(err, "flow.flow_cta", item->valuestring, 1, 30))
-        return -1;
-    item = cJSON_GetObjectItemCaseSensitive(p, "flow_action");
-    if (item != NULL && !(cJSON_IsString(item) && one_of(item->valuestring, actions)))
-        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action",
-                        "flow.flow_action must be navigate or data_exchange");
-    item = cJSON_GetObjectItemCaseSensitive(p, "mode");
-    if (item != NULL && !(cJSON_IsString(item) && one_of(item->valuestring, modes)))
-        return kwa_fail(err, KWA_VALIDATION, "flow.mode",
-                        "flow.mode must be draft or published");
-    return check_payload(err, cJSON_GetObjectItemCaseSensitive(p, "flow_action_payload"));
+    (void)cfg;
+    return kwa_check_url(err, f->name, v->str);
 }

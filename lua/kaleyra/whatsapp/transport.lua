@@ -37,7 +37,8 @@ local RETRY_AFTER_CAP, BACKOFF_BASE, BACKOFF_CAP = 30, 0.25, 8
 local DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT = 2, 30, 10
 local CLOSED = "attempt to use a closed kaleyra.whatsapp.Client"
 local TRANSPORT_KINDS = { network = true, timeout = true, tls = true, protocol = true }
-local SEND_OPS = { text = true, cta_url = true, flow = true, raw = true }
+local SEND_OPS = {}
+for _, op in ipairs(core.ops) do SEND_OPS[op.name] = true end
 
 local Client = { __name = "kaleyra.whatsapp.Client" }
 local methods = {}
@@ -151,8 +152,8 @@ end
 
 -- Validates and builds (raises like the engine's calls do); then checks
 -- that sending is possible here. Returns request or nil, err.
-local function prepare(self, name, op, msg)
-  if op == "publish" then
+local function prepare(self, name, op, msg, positional)
+  if positional and type(msg) ~= "table" then
     if type(msg) ~= "string" and type(msg) ~= "number" then
       error(("bad argument #1 to '%s' (string expected, got %s)"):format(name, type(msg)), 0)
     end
@@ -167,21 +168,25 @@ local function prepare(self, name, op, msg)
   return req
 end
 
-local function send_op(self, name, op, msg)
+local function send_op(self, name, op, msg, positional)
   check_open(self)
   if self._ngx then ngx_transport.check_phase(name, 3) end
-  local req, err = prepare(self, name, op, msg)
+  local req, err = prepare(self, name, op, msg, positional)
   if not req then return nil, err end
   local res
   res, err = perform(self, req)
   return res, err
 end
 
-function methods:send_text(msg) local r, e = send_op(self, "send_text", "text", msg); return r, e end
-function methods:send_cta_url(msg) local r, e = send_op(self, "send_cta_url", "cta_url", msg); return r, e end
-function methods:send_flow(msg) local r, e = send_op(self, "send_flow", "flow", msg); return r, e end
-function methods:publish_flow(id) local r, e = send_op(self, "publish_flow", "publish", id); return r, e end
-function methods:send(msg) local r, e = send_op(self, "send", "raw", msg); return r, e end
+-- One method per operation of the registry (core.ops): send_text,
+-- mark_read, ...
+for _, op in ipairs(core.ops) do
+  local method, name, positional = op.method, op.name, op.positional ~= nil
+  methods[method] = function(self, msg)
+    local r, e = send_op(self, method, name, msg, positional)
+    return r, e
+  end
+end
 
 --- client:build(op, msg [, redact]): the request this client would send.
 function methods:build(op, msg, redact)
@@ -222,7 +227,8 @@ local function many_item(self, index, item)
   end
   local op = item.op
   if op ~= nil and not SEND_OPS[op] then
-    return nil, new_error("validation", "op must be text, cta_url, flow or raw", { field = "op" })
+    return nil, new_error("validation", "op must name an operation, such as text or mark_read",
+      { field = "op" })
   end
   local msg = {}
   for k, v in pairs(item) do if k ~= "op" then msg[k] = v end end

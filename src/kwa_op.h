@@ -1,0 +1,148 @@
+/*
+ * kwa_op.h - the registry of operations. Each operation lives in one file
+ * of src/ops/ and is described by one kwa_opdef_t: its name, the Lua
+ * method and CLI command made from it, its HTTP method and path, its
+ * fields (name, type, limits, help), how its answer reads, and its
+ * builder. kwa_ops[] in kwa_op.c lists them; the Lua methods, submit and
+ * send_many op names, the CLI, the generated docs and the fuzz harness
+ * all walk that list, so a new operation is one file plus one line.
+ *
+ * A message reaches a builder as a kwa_args_t: one kwa_value_t per field,
+ * in the order of the op's field list, filled by the Lua binding straight
+ * from a table or by kwa_args_from_json from a cJSON object. The generic
+ * checks (required, lengths, phone numbers, extra_info, the field's own
+ * check) run first, in field order, so the builder only builds.
+ *
+ * Ownership: values borrow their strings and trees from the caller for
+ * the duration of the call; kwa_args_release frees what
+ * kwa_args_from_json allocated.
+ */
+#ifndef KWA_OP_H
+#define KWA_OP_H
+
+#include "kwa_core.h"
+
+#define KWA_MAX_FIELDS 16
+
+typedef enum kwa_ftype {
+    KWA_FT_STRING,        /* text; limits in characters */
+    KWA_FT_BOOL,
+    KWA_FT_PHONES,        /* one E.164 number, or a list of them */
+    KWA_FT_FROM,          /* the business number; the client's by default */
+    KWA_FT_TABLE,         /* an object passed through as JSON */
+    KWA_FT_TEXT_OR_TABLE, /* a string, or an object passed through */
+    KWA_FT_EXTRA          /* extra_info: ref, ref1, ref2, wa_source */
+} kwa_ftype_t;
+
+typedef struct kwa_value {
+    int present;
+    const char *str;          /* STRING, FROM, TEXT_OR_TABLE as text */
+    const cJSON *json;        /* TABLE, TEXT_OR_TABLE as an object */
+    const char *const *list;  /* PHONES */
+    size_t count;
+    int boolean;              /* BOOL */
+    kwa_extra_info_t extra;   /* EXTRA */
+} kwa_value_t;
+
+typedef struct kwa_args {
+    kwa_value_t v[KWA_MAX_FIELDS];
+    void *owned; /* kwa_args_from_json's allocations */
+} kwa_args_t;
+
+typedef struct kwa_field kwa_field_t;
+
+/* A field's own rule, run in the generic pass; -1 with err set. */
+typedef int (*kwa_check_fn)(kwa_result_t *err, const kwa_config_t *cfg,
+                            const kwa_field_t *f, const kwa_value_t *v);
+
+/* For the CLI: how a member of a TABLE field may be given as a flag. */
+typedef struct kwa_subfield {
+    const char *path;    /* "flow_action_payload.screen" */
+    const char *flag;    /* "screen" -> --screen */
+    const char *help;
+    const char *choices; /* "navigate|data_exchange", or NULL */
+    int json;            /* the flag takes JSON */
+} kwa_subfield_t;
+
+struct kwa_field {
+    const char *name;
+    kwa_ftype_t type;
+    int required;
+    size_t min, max;      /* STRING: characters (min >= 1 when required) */
+    const char *help;     /* one line for docs and --help */
+    kwa_check_fn check;   /* extra rule, or NULL */
+    const kwa_subfield_t *sub; /* TABLE members the CLI offers as flags */
+};
+
+typedef struct kwa_opdef {
+    const char *name;        /* "text": submit/send_many op, request.op */
+    const char *method;      /* Lua method: "send_text" */
+    const char *command;     /* CLI subcommand: "text" */
+    const char *summary;     /* one line */
+    const char *http_method; /* "POST" */
+    const char *path;        /* after /v2/{sid}/whatsapp/, for the docs */
+    kwa_answer_t answer;
+    const char *positional;  /* the field a plain string argument fills */
+    const kwa_field_t *fields; /* ends with a NULL name */
+    /* Builds a valid message (the generic checks have passed). */
+    int (*build)(kwa_request_t *req, const kwa_config_t *cfg,
+                 const kwa_args_t *a, kwa_result_t *err);
+} kwa_opdef_t;
+
+/* The registry, NULL-terminated, in documentation order. */
+extern const kwa_opdef_t *const kwa_ops[];
+
+/* The operation called name, or NULL. */
+const kwa_opdef_t *kwa_op_find(const char *name);
+/* The index of field name in op, or -1. */
+int kwa_op_field(const kwa_opdef_t *op, const char *name);
+/* Runs the generic checks, then the builder; sets req->op. */
+int kwa_op_build(kwa_request_t *req, const kwa_config_t *cfg,
+                 const kwa_opdef_t *op, const kwa_args_t *a, kwa_result_t *err);
+/* Fills a from a cJSON object of fields (borrowed; a must be released
+ * with kwa_args_release even on failure). -1 with err set on unknown
+ * fields or wrong types. */
+int kwa_args_from_json(kwa_args_t *a, const kwa_opdef_t *op,
+                       const cJSON *fields, kwa_result_t *err);
+void kwa_args_release(kwa_args_t *a);
+
+/* ---- shared by the op files (kwa_request.c) ---- */
+
+/* Fields every message send has; the op lists them with its own. */
+#define KWA_FIELD_TO \
+    {"to", KWA_FT_PHONES, 1, 0, 0, "recipient(s): an E.164 number or a list of them", NULL, NULL}
+#define KWA_FIELD_FROM \
+    {"from", KWA_FT_FROM, 0, 0, 0, "business number (E.164); default: the client's", NULL, NULL}
+#define KWA_FIELD_EXTRA \
+    {"extra_info", KWA_FT_EXTRA, 0, 0, 0, "{ ref, ref1, ref2, wa_source }: echoed in reports and callbacks", NULL, NULL}
+#define KWA_FIELD_END {NULL, KWA_FT_STRING, 0, 0, 0, NULL, NULL, NULL}
+
+/* {"messaging_object": {messaging_product, recipient_type, to, type},
+ * "extra_info": ...}; sets *mo. NULL on allocation failure. */
+cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
+                         const char *type, cJSON **mo);
+/* {"messaging_object": {}, "extra_info": ...}; sets *mo. */
+cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo);
+/* "interactive": {type, header, body, footer, action: {name}}; returns
+ * the action object, or NULL on allocation failure. */
+cJSON *kwa_build_interactive(cJSON *mo, const char *type, const kwa_value_t *header,
+                             const char *body, const char *footer);
+/* Prints root (deleted here; may be NULL when ok is 0) into req as a POST
+ * to {base}/v2/{sid}/whatsapp/{from}/messages. */
+int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
+                     cJSON *root, int ok, kwa_result_t *err);
+/* An empty-bodied POST to {base}/v2/{sid}/whatsapp/{segment}/{tail}. */
+int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
+                   const char *tail, kwa_answer_t answer, kwa_result_t *err);
+
+/* Field checks the op files share (kwa_validate.c). */
+int kwa_check_header_field(kwa_result_t *err, const kwa_config_t *cfg,
+                           const kwa_field_t *f, const kwa_value_t *v);
+int kwa_check_url_field(kwa_result_t *err, const kwa_config_t *cfg,
+                        const kwa_field_t *f, const kwa_value_t *v);
+
+/* cJSON_Add* return NULL on allocation failure; KWA_OK folds that into
+ * one flag per builder so the happy path reads straight. */
+#define KWA_OK(ok, expr) ((ok) = (ok) && (expr) != NULL)
+
+#endif /* KWA_OP_H */

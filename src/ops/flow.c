@@ -1,0 +1,125 @@
+/*
+ * ops/flow.c - send_flow: an interactive message that opens a WhatsApp
+ * Flow (send-flow-message.txt). `flow` is Meta's action.parameters,
+ * passed through after the checks below; flow_message_version defaults
+ * to "3".
+ */
+#include <string.h>
+
+#include "../kwa_op.h"
+
+enum { TO, HEADER, BODY, FOOTER, FLOW, FROM, EXTRA };
+
+static int check_payload(kwa_result_t *err, const cJSON *payload)
+{
+    const cJSON *data;
+
+    if (payload == NULL)
+        return 0;
+    if (!cJSON_IsObject(payload))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action_payload",
+                        "flow.flow_action_payload must be a table");
+    if (kwa_check_member(err, payload, "screen", "flow.flow_action_payload.screen", 1, 256))
+        return -1;
+    data = cJSON_GetObjectItemCaseSensitive(payload, "data");
+    if (data != NULL && (!cJSON_IsObject(data) || data->child == NULL))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action_payload.data",
+                        "flow.flow_action_payload.data must be a non-empty table");
+    return 0;
+}
+
+static int check_parameters(kwa_result_t *err, const kwa_config_t *cfg, const kwa_field_t *f,
+                            const kwa_value_t *v)
+{
+    static const char *const actions[] = {"navigate", "data_exchange", NULL};
+    static const char *const modes[] = {"draft", "published", NULL};
+    const cJSON *p = v->json, *id, *name, *item;
+
+    (void)cfg;
+    (void)f;
+    if (!cJSON_IsObject(p))
+        return kwa_fail(err, KWA_VALIDATION, "flow",
+                        "flow is required: a table of Meta's flow parameters");
+    id = cJSON_GetObjectItemCaseSensitive(p, "flow_id");
+    name = cJSON_GetObjectItemCaseSensitive(p, "flow_name");
+    if ((id == NULL) == (name == NULL))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_id",
+                        "flow needs exactly one of flow_id and flow_name");
+    if (id != NULL && !cJSON_IsString(id))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_id",
+                        "flow.flow_id must be a string of digits");
+    if (id != NULL && kwa_check_flow_id(err, "flow.flow_id", id->valuestring))
+        return -1;
+    if (kwa_check_member(err, p, "flow_name", "flow.flow_name", 1, 512) ||
+        kwa_check_member(err, p, "flow_message_version", "flow.flow_message_version", 1, 8) ||
+        kwa_check_member(err, p, "flow_token", "flow.flow_token", 1, 4096))
+        return -1;
+    item = cJSON_GetObjectItemCaseSensitive(p, "flow_cta");
+    if (!cJSON_IsString(item))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_cta",
+                        "flow.flow_cta is required: 1 to 30 characters");
+    if (kwa_check_text(err, "flow.flow_cta", item->valuestring, 1, 30))
+        return -1;
+    item = cJSON_GetObjectItemCaseSensitive(p, "flow_action");
+    if (item != NULL && !(cJSON_IsString(item) && kwa_one_of(item->valuestring, actions)))
+        return kwa_fail(err, KWA_VALIDATION, "flow.flow_action",
+                        "flow.flow_action must be navigate or data_exchange");
+    item = cJSON_GetObjectItemCaseSensitive(p, "mode");
+    if (item != NULL && !(cJSON_IsString(item) && kwa_one_of(item->valuestring, modes)))
+        return kwa_fail(err, KWA_VALIDATION, "flow.mode",
+                        "flow.mode must be draft or published");
+    return check_payload(err, cJSON_GetObjectItemCaseSensitive(p, "flow_action_payload"));
+}
+
+static const kwa_subfield_t flow_flags[] = {
+    {"flow_id", "flow-id", "the Flow's id (digits); or --flow-name", NULL, 0},
+    {"flow_name", "flow-name", "the Flow's name; or --flow-id", NULL, 0},
+    {"flow_cta", "flow-cta", "button label, 1 to 30 characters", NULL, 0},
+    {"flow_token", "flow-token", "opaque token echoed back to your endpoint", NULL, 0},
+    {"flow_action", "flow-action", "navigate or data_exchange", "navigate|data_exchange", 0},
+    {"flow_action_payload.screen", "screen", "flow_action_payload.screen: the first screen", NULL, 0},
+    {"flow_action_payload.data", "data", "flow_action_payload.data as a JSON object", NULL, 1},
+    {"mode", "mode", "draft or published", "draft|published", 0},
+    {"flow_message_version", "flow-message-version", "default 3", NULL, 0},
+    {NULL, NULL, NULL, NULL, 0},
+};
+
+static const kwa_field_t fields[] = {
+    [TO] = KWA_FIELD_TO,
+    [HEADER] = {"header", KWA_FT_TEXT_OR_TABLE, 0, 0, 60,
+                "text header (at most 60 characters), or a header object",
+                kwa_check_header_field, NULL},
+    [BODY] = {"body", KWA_FT_STRING, 1, 1, 1024, "body text, 1 to 1024 characters", NULL, NULL},
+    [FOOTER] = {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL},
+    [FLOW] = {"flow", KWA_FT_TABLE, 1, 0, 0,
+              "Meta's action.parameters: flow_id or flow_name, flow_cta, flow_token, ...",
+              check_parameters, flow_flags},
+    [FROM] = KWA_FIELD_FROM,
+    [EXTRA] = KWA_FIELD_EXTRA,
+    KWA_FIELD_END,
+};
+
+static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
+                 kwa_result_t *err)
+{
+    cJSON *mo = NULL, *action = NULL, *params = NULL;
+    cJSON *root = kwa_build_message(&a->v[TO], &a->v[EXTRA], "interactive", &mo);
+    int ok = root != NULL;
+
+    KWA_OK(ok, action = kwa_build_interactive(mo, "flow", &a->v[HEADER], a->v[BODY].str,
+                                              a->v[FOOTER].str));
+    KWA_OK(ok, params = cJSON_Duplicate(a->v[FLOW].json, 1));
+    if (ok && !cJSON_HasObjectItem(params, "flow_message_version"))
+        KWA_OK(ok, cJSON_AddStringToObject(params, "flow_message_version", "3"));
+    if (ok && cJSON_AddItemToObject(action, "parameters", params))
+        params = NULL; /* root owns it now */
+    else
+        ok = 0;
+    cJSON_Delete(params);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+}
+
+const kwa_opdef_t kwa_op_flow = {
+    "flow", "send_flow", "flow", "Send a WhatsApp Flow message.",
+    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+};

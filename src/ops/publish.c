@@ -1,0 +1,30 @@
+/*
+ * ops/publish.c - publish_flow: make a draft Flow usable in messages
+ * (publish-flow.txt). The answer is {"success": true}.
+ */
+#include "../kwa_op.h"
+
+enum { FLOW_ID };
+
+static int check_id(kwa_result_t *err, const kwa_config_t *cfg, const kwa_field_t *f,
+                    const kwa_value_t *v)
+{
+    (void)cfg;
+    return kwa_check_flow_id(err, f->name, v->str);
+}
+
+static const kwa_field_t fields[] = {
+    [FLOW_ID] = {"flow_id", KWA_FT_STRING, 1, 1, 32, "the Flow's id (digits)", check_id, NULL},
+    KWA_FIELD_END,
+};
+
+static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
+                 kwa_result_t *err)
+{
+    return kwa_build_post(req, cfg, a->v[FLOW_ID].str, "publish", KWA_ANSWER_SUCCESS, err);
+}
+
+const kwa_opdef_t kwa_op_publish = {
+    "publish", "publish_flow", "publish-flow", "Publish a Flow.",
+    "POST", "{flow_id}/publish", KWA_ANSWER_SUCCESS, "flow_id", fields, build,
+};
