@@ -101,6 +101,8 @@ local function send_message(rec, sid, from)
     return answer(400, "WA400", MSG.WA400, { ["Content-Type"] = "application/json", ["X-Sandbox-Reason"] = reason })
   end
 
+  -- A read receipt: Meta's answer (Kaleyra's own is not documented).
+  if tree.messaging_object.status == "read" then return answer(200, nil, [[{"success": true}]]) end
   for _, number in ipairs(shape.recipients(tree.messaging_object.to)) do
     if number == without_plus(MAGIC.to_low_balance) then return answer(400, "E110", MSG.E110) end
     if number == without_plus(MAGIC.to_server_error) then return answer(500, "WA500", MSG.WA500) end

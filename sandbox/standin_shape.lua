@@ -131,6 +131,12 @@ local function check_messaging_object(mo)
   if mo.recipient_type ~= nil and mo.recipient_type ~= "individual" then
     return nil, "messaging_object.recipient_type must be \"individual\""
   end
+  -- A read receipt (templates-media-read.md, section 3) has no recipient.
+  if mo.status ~= nil then
+    if mo.status ~= "read" then return nil, "messaging_object.status must be \"read\"" end
+    if not is_text(mo.message_id) then return nil, "messaging_object.message_id must be a string" end
+    return true
+  end
   if not M.recipients(mo.to) then
     return nil, "messaging_object.to must be E.164 numbers joined by commas"
   end

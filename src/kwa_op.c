@@ -17,6 +17,7 @@
     X(flow)             \
     X(raw)              \
     X(publish)          \
+    X(mark_read)        \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;
