@@ -64,7 +64,7 @@ local function decode(text)
 end
 
 ---------------------------------------------------------------------------------------------------
--- The documented answers, from /work/shared/api-docs.
+-- The documented answers, from ../shared/api-docs (relative to the repo root).
 
 local NO_API = "API is not available for given customer.Please contact support for more info"
 local VERSION = "The phone number you're using is associated with different Version of our WA API. Please use the appropriate endpoint."

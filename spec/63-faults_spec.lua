@@ -1,5 +1,5 @@
 -- spec/63-faults_spec.lua - what happens to a message on each fault, one
--- row per line of the README's reliability table: the error kind, status,
+-- row per line of doc/reliability.md's fault table: the error kind, status,
 -- whether it may have been sent, whether it was retried automatically
 -- and how often the stand-in saw it. Plus the faults the stand-in gained
 -- for this: reset, reset-reused (libcurl must not quietly send a request

@@ -1,6 +1,6 @@
 -- spec/65-retry_spec.lua - automatic retries happen only where the message
--- cannot have been accepted (never connected; 429; 503), as the README's
--- reliability section promises; everything else is left to the caller.
+-- cannot have been accepted (never connected; 429; 503), as
+-- doc/reliability.md promises; everything else is left to the caller.
 local h = require "spec.helpers"
 
 describe("automatic retries", function()

@@ -189,7 +189,7 @@ kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err);
 void kwa_client_free(kwa_client_t *client);
 
 /*** Each call sends one message, blocking until its final answer (with the
- * automatic retries the README's Reliability section allows), and fills res
+ * automatic retries doc/reliability.md allows), and fills res
  * (free with kwa_result_free). Returns 0 when res->kind == KWA_OK, -1
  * otherwise. Inputs are borrowed. Callbacks of messages submitted on the
  * same client may run meanwhile. */

@@ -5,7 +5,7 @@
 -- a client uses (libcurl; nginx's cosockets inside nginx, or a function:
 -- kaleyra/whatsapp/transport.lua), and the documented entry points.
 -- Every call returns a result table, or nil and
--- an error table (see README.md, "Errors"). Wrong argument types and
+-- an error table (see doc/lua-api.md, "Errors"). Wrong argument types and
 -- unknown keys raise, since those are bugs in the calling program.
 -- @module kaleyra.whatsapp
 

@@ -8,7 +8,7 @@
 -- the libcurl path's, and so is the retry policy (kwa_retry.c): only where
 -- the message cannot have been accepted (never connected; 429 or 503).
 --
--- The transport contract (README "Transports"):
+-- The transport contract (doc/openresty.md, "Transports"):
 --   transport(request) -> response | nil, err
 --   request  = { op = "send"|"publish", method = "POST", url, headers =
 --                { ["api-key"], ["Content-Type"], Accept, ["User-Agent"] },

@@ -1,5 +1,5 @@
 --- Message tables from `kaleyra-wa`'s command lines, in the shapes the
--- library's calls take (see README.md, "Lua API"). Only conversion lives
+-- library's calls take (see doc/lua-api.md). Only conversion lives
 -- here: the library validates, so the command line and Lua callers get
 -- the same rules and the same error fields.
 -- @module kaleyra.whatsapp.cli.message

@@ -1,6 +1,6 @@
 --- Exit statuses of `kaleyra-wa`, after BSD's sysexits.h, so a script can
 -- tell a bad message from bad credentials, a refusing service and a
--- network that is down. README.md and `--help` print the same table.
+-- network that is down. doc/cli.md and `--help` print the same table.
 -- @module kaleyra.whatsapp.cli.status
 
 local M = {
@@ -43,7 +43,7 @@ function M.combine(seen)
   return only or M.OK
 end
 
---- The table for --help and the README, one status per line.
+--- The table for --help and doc/cli.md, one status per line.
 M.HELP = [[
 Exit status:
    0  success (bulk: every line accepted)
