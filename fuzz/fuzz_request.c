@@ -2,9 +2,13 @@
  * fuzz/fuzz_request.c - libFuzzer harness for request building: arbitrary
  * bytes become client options, message strings and cJSON passthrough
  * objects, and go through kwa_config_init() and kwa_request_build() for
- * every message type (text, cta_url, flow, publish, raw).
+ * every message type of the typed C API (text, cta_url, flow, publish,
+ * raw) and, by name, for every operation of the registry (kwa_ops[]), so
+ * a new operation is fuzzed without touching this file.
  *
- * Input: byte 0 picks the type (mod 5), byte 1 holds flags (below), and
+ * Input: byte 0 picks the type: below 0x80, a typed struct (mod 5); from
+ * 0x80, the registry's op (byte 0 - 0x80) mod the number of ops, whose
+ * fields are the JSON field as an object. Byte 1 holds flags (below), and
  * the rest is split at NUL bytes into up to NFIELDS strings; a field past
  * the last NUL is absent (NULL). JSON fields are parsed with cJSON; text
  * that is not JSON becomes a JSON string, so the validators see every
@@ -24,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kwa_core.h"
+#include "kwa_op.h"
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
@@ -56,7 +60,8 @@ static int url_char(char c)
            (c >= 'A' && c <= 'Z') || c == '+' || c == '/';
 }
 
-static void check_url(const kwa_config_t *cfg, const char *url, kwa_message_type_t type)
+/* tail: "/messages" or "/publish", the end of the op's path */
+static void check_url(const kwa_config_t *cfg, const char *url, const char *want)
 {
     size_t base = strlen(cfg->base_url), sid = strlen(cfg->sid);
     const char *p = url + base, *tail;
@@ -68,7 +73,7 @@ static void check_url(const kwa_config_t *cfg, const char *url, kwa_message_type
     p += 10;
     tail = strchr(p, '/');
     CHECK(tail != NULL && tail > p);
-    CHECK(strcmp(tail, type == KWA_MSG_PUBLISH ? "/publish" : "/messages") == 0);
+    CHECK(strcmp(tail, want) == 0);
     for (p = url + base; *p != '\0'; p++)
         CHECK(url_char(*p));
     CHECK(strstr(url + base, "//") == NULL);
@@ -80,6 +85,15 @@ static void check_body(const kwa_request_t *req, const kwa_message_t *m, const c
 
     CHECK(req->body != NULL && strlen(req->body) == req->body_len);
     CHECK(req->body_len <= KWA_MAX_REQUEST);
+    CHECK(req->method != NULL && req->op != NULL && kwa_op_find(req->op) != NULL);
+    if (m->type == KWA_MSG_OP) { /* any op: an empty body or a JSON object */
+        if (req->body_len > 0) {
+            root = cJSON_ParseWithLength(req->body, req->body_len);
+            CHECK(cJSON_IsObject(root));
+            cJSON_Delete(root);
+        }
+        return;
+    }
     if (m->type == KWA_MSG_PUBLISH) {
         CHECK(req->body_len == 0);
         return;
@@ -182,8 +196,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         header = json_field(f[F_HEADER_JSON]);
 
     memset(&m, 0, sizeof m);
-    m.type = (kwa_message_type_t)(data[0] % 5);
+    m.type = data[0] >= 0x80 ? KWA_MSG_OP : (kwa_message_type_t)(data[0] % 5);
     switch (m.type) {
+    case KWA_MSG_OP:
+        for (n = 0; kwa_ops[n] != NULL; n++)
+            ;
+        m.u.op.name = kwa_ops[(size_t)(data[0] - 0x80) % n]->name;
+        m.u.op.fields = json;
+        break;
     case KWA_MSG_TEXT:
         m.u.text.envelope.to = nto ? to : NULL;
         m.u.text.envelope.to_count = nto;
@@ -220,10 +240,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         m.u.raw.extra_info = (flags & FLAG_EXTRA) ? &x : NULL;
         m.u.raw.messaging_object = json;
         break;
+    default:
+        break;
     }
 
     if (kwa_request_build(&req, &cfg, &m, &err) == 0) {
-        if (m.type != KWA_MSG_RAW && m.type != KWA_MSG_PUBLISH) {
+        if (m.type != KWA_MSG_RAW && m.type != KWA_MSG_PUBLISH && m.type != KWA_MSG_OP) {
             for (i = 0, n = 1; i < nto; i++)
                 n += strlen(to[i]) + 1;
             joined = malloc(n);
@@ -236,7 +258,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             }
         }
-        check_url(&cfg, req.url, m.type);
+        check_url(&cfg, req.url, strrchr(kwa_op_find(req.op)->path, '/'));
         check_body(&req, &m, joined);
         kwa_request_free(&req);
         CHECK(req.url == NULL && req.body == NULL);

@@ -116,4 +116,30 @@ for _, name in ipairs { "text", "cta_url", "flow" } do
 end
 seed("publish", "publish", 0, { body = "1120000000000207" })
 seed("publish-doc", "publish", FLAG_OPTIONS, setmetatable({ body = "112xxxxxxxxxx207" }, { __index = DOC_OPTIONS }))
+
+-- Registry seeds (byte 0 = 0x80 + the op's index in core.ops; fields as
+-- one JSON object in the JSON slot): one valid message per op that has an
+-- example here. Needs the built module: run with the Makefile's LUA_CPATH.
+local EXAMPLES = {
+  text = { to = "+919876543210", body = "Hello", preview_url = true,
+           extra_info = { ref = "r1", wa_source = "zoho" } },
+  cta_url = { to = { "+919876543210", "+919876543211" }, header = "Hi", body = "b", footer = "f",
+              display_text = "Go", url = "https://example.com/x" },
+  flow = { to = "+919876543210", header = { type = "text", text = "h" }, body = "b",
+           flow = { flow_id = "123", flow_cta = "Open", flow_action = "navigate",
+                    flow_action_payload = { screen = "S", data = { a = 1 } } } },
+  raw = { messaging_object = { to = "+919876543210", type = "image",
+                               image = { link = "https://example.com/a.jpg" } },
+          from = "+918000000001" },
+  publish = { flow_id = "1120000000000207" },
+  mark_read = { message_id = "wamid.HBgMOTE5NzQwNzc2NTA1FQIAEhggMDI1QjVEMzZGQzE2RDI3QzY2MjU2MTgwQjQ3RDM2NDYA",
+                extra_info = { ref = "c1" } },
+}
+for i, op in ipairs(require("kaleyra.whatsapp.core").ops) do
+  if EXAMPLES[op.name] then
+    write(OUT .. "/request/registry-" .. op.name, string.char(0x80 + i - 1, 0)
+      .. ("\0"):rep(6) .. json.encode(EXAMPLES[op.name]))
+    count = count + 1
+  end
+end
 print("request seeds: " .. count)

@@ -89,6 +89,18 @@ int kwa_client_send(kwa_client_t *c, const kwa_message_t *m, kwa_result_t *res)
     return res->kind == KWA_OK ? 0 : -1;
 }
 
+int kwa_client_call(kwa_client_t *c, const char *op, const cJSON *fields,
+                    kwa_result_t *res)
+{
+    kwa_message_t m;
+
+    memset(&m, 0, sizeof m);
+    m.type = KWA_MSG_OP;
+    m.u.op.name = op;
+    m.u.op.fields = fields;
+    return kwa_client_send(c, &m, res);
+}
+
 int kwa_client_send_text(kwa_client_t *c, const kwa_text_t *msg, kwa_result_t *res)
 {
     kwa_message_t m = {.type = KWA_MSG_TEXT, .u.text = *msg};

@@ -238,15 +238,3 @@ void kwa_args_release(kwa_args_t *a)
     free(a->owned);
     a->owned = NULL;
 }
-
-int kwa_client_call(kwa_client_t *c, const char *op, const cJSON *fields,
-                    kwa_result_t *res)
-{
-    kwa_message_t m;
-
-    memset(&m, 0, sizeof m);
-    m.type = KWA_MSG_OP;
-    m.u.op.name = op;
-    m.u.op.fields = fields;
-    return kwa_client_send(c, &m, res);
-}
