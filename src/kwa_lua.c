@@ -3,9 +3,9 @@
  * its methods, and the Lua shape of results and errors.
  *
  * Handle first, resource second: new() creates a zeroed userdata with its
- * metatable before any C allocation, so __gc can always clean up. close,
- * __close and __gc are one idempotent function; any other method on a
- * closed client raises. The sending methods live in kwa_lua_send.c. Errors a correct program can meet come back as
+ * metatable before any C allocation, so __gc can always clean up. close
+ * and __close are one idempotent function, __gc the same without ever
+ * raising; any other method on a closed client raises. The sending methods live in kwa_lua_send.c. Errors a correct program can meet come back as
  * nil, err (a table with the kaleyra.whatsapp.Error metatable, whose
  * __tostring lua/kaleyra/whatsapp.lua provides); argument type errors and
  * unknown keys raise. Only luaopen_kaleyra_whatsapp_core is exported.
@@ -178,19 +178,42 @@ static int client_new(lua_State *L)
     return 1;
 }
 
+/* Frees everything the handle holds. The handle reads as closed before
+ * anything is freed, so nothing reached from a cancelled callback can
+ * see a half-freed client. Never raises. */
+static void client_release(lua_State *L, kwa_lua_client_t *ud)
+{
+    kwa_client_t *c = ud->client;
+
+    ud->client = NULL;
+    ud->L = NULL; /* pending callbacks are cancelled without calling Lua */
+    kwa_client_free(c);
+    luaL_unref(L, LUA_REGISTRYINDEX, ud->callbacks);
+    ud->callbacks = LUA_NOREF;
+    kwa_result_free(&ud->res);
+    kwa_lua_scratch_free(&ud->scratch);
+}
+
+/* client:close() and __close: idempotent; raises only when called from
+ * the client's own callback, where freeing would pull the engine from
+ * under the running loop. */
 static int client_close(lua_State *L)
 {
     kwa_lua_client_t *ud = luaL_checkudata(L, 1, KWA_LUA_CLIENT);
 
     if (ud->in_run > 0)
         luaL_error(L, "cannot close a " KWA_LUA_CLIENT " from its own callback");
-    ud->L = NULL; /* pending callbacks are cancelled without calling Lua */
-    kwa_client_free(ud->client);
-    ud->client = NULL;
-    luaL_unref(L, LUA_REGISTRYINDEX, ud->callbacks);
-    ud->callbacks = LUA_NOREF;
-    kwa_result_free(&ud->res);
-    kwa_lua_scratch_free(&ud->scratch);
+    client_release(L, ud);
+    return 0;
+}
+
+/* __gc never raises: an unreachable client cannot be running. */
+static int client_gc(lua_State *L)
+{
+    kwa_lua_client_t *ud = lua_touserdata(L, 1);
+
+    if (ud != NULL && ud->in_run == 0)
+        client_release(L, ud);
     return 0;
 }
 
@@ -211,7 +234,7 @@ static const luaL_Reg client_methods[] = {
 };
 
 static const luaL_Reg client_meta[] = {
-    {"__gc", client_close},
+    {"__gc", client_gc},
     {"__close", client_close},
     {"__tostring", client_tostring},
     {NULL, NULL},
