@@ -46,7 +46,7 @@ export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/?.lua;$(CURDIR)/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
 
 .PHONY: all deps test demo sandbox valgrind example rock bench luajit clean help asan fuzz soak
-.PHONY: shared install uninstall lint docs
+.PHONY: shared install uninstall lint docs docs-check
 
 all: $(MODULE) $(LIBKWA) $(EXAMPLE)
 
@@ -64,7 +64,9 @@ help:
 	@echo "make rock      install the rock into ./build/tree with luarocks"
 	@echo "make install   install kwa.h, libkwa.so/.a and kwa.pc (PREFIX=/usr/local, DESTDIR)"
 	@echo "make lint      luacheck the Lua files, cppcheck the C sources"
-	@echo "make docs      the LDoc reference of the Lua API and kwa.h, in build/docs"
+	@echo "make docs      doc/operations.md, doc/cli-reference.md (from the registry and"
+	@echo "               kaleyra-wa --help) and the LDoc reference, in build/docs"
+	@echo "make docs-check  fail if the generated doc/ pages differ from the committed ones"
 	@echo "make bench     benchmark against the sandbox; writes bench/RESULTS.md"
 
 # Installs only what is missing, so it is quick when everything is there.
@@ -251,14 +253,23 @@ LUACHECK ?= luacheck
 CPPCHECK ?= cppcheck
 LDOC     ?= ldoc
 lint: deps
-	$(LUACHECK) --quiet lua bin/kaleyra-wa spec sandbox sandbox/sandbox examples
+	$(LUACHECK) --quiet lua bin/kaleyra-wa spec sandbox sandbox/sandbox examples tools
 	$(CPPCHECK) --quiet --error-exitcode=1 --std=c99 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -Isrc src
 
-# Settings in config.ld; the version comes from kwa.h. Any warning fails.
-docs: deps
+# doc/operations.md and doc/cli-reference.md derive from the registry
+# (src/ops/*.c, through core.ops) and from kaleyra-wa --help: tools/gen_docs.lua
+# writes them, docs-check (and spec/96-docs_spec.lua) fails when the
+# committed ones differ. LDoc settings in config.ld; the version comes from
+# kwa.h. Any LDoc warning fails.
+GEN_DOCS = $(LUA) tools/gen_docs.lua
+docs: deps $(MODULE)
+	$(GEN_DOCS) doc
 	$(LDOC) --fatalwarnings -p 'kaleyra-whatsapp $(VERSION)' -t 'kaleyra-whatsapp $(VERSION) reference' .
 	@echo "reference: $(BUILD)/docs/index.html"
+
+docs-check: $(MODULE)
+	$(GEN_DOCS) --check doc
 
 clean:
 	rm -rf $(BUILD)
