@@ -39,6 +39,7 @@ build = {
     ["kaleyra.whatsapp.cli.journal"] = "lua/kaleyra/whatsapp/cli/journal.lua",
     ["kaleyra.whatsapp.cli.main"] = "lua/kaleyra/whatsapp/cli/main.lua",
     ["kaleyra.whatsapp.cli.message"] = "lua/kaleyra/whatsapp/cli/message.lua",
+    ["kaleyra.whatsapp.cli.ops"] = "lua/kaleyra/whatsapp/cli/ops.lua",
     ["kaleyra.whatsapp.cli.output"] = "lua/kaleyra/whatsapp/cli/output.lua",
     ["kaleyra.whatsapp.cli.progress"] = "lua/kaleyra/whatsapp/cli/progress.lua",
     ["kaleyra.whatsapp.cli.status"] = "lua/kaleyra/whatsapp/cli/status.lua",

@@ -109,11 +109,15 @@ describe("input.open", function()
     assert.equals("text", list[2].op)
   end)
 
-  it("takes the op names of the command line and of send_many", function()
-    local list = assert(read_all("ops.csv", "op,to\ncta-url,1\ncta_url,1\nsend,1\nraw,1\n,1\npublish,1\n"))
+  it("takes the op names of the command line and of send_many, from the registry", function()
+    local list = assert(read_all("ops.csv", "op,to\ncta-url,1\ncta_url,1\nsend,1\nraw,1\n,1\npublish,1\n"
+      .. "publish-flow,1\nmark-read,1\nmark_read,1\nnope,1\n"))
     local ops = {}
     for i, rec in ipairs(list) do ops[i] = rec.op or rec.err.field end
-    assert.same({ "cta_url", "cta_url", "raw", "raw", "text", "op" }, ops)
+    assert.same({ "cta_url", "cta_url", "raw", "raw", "text", "publish", "publish", "mark_read", "mark_read", "op" },
+      ops)
+    assert.equals("op must be one of text, cta-url (cta_url), flow, send (raw), publish-flow (publish),"
+      .. " mark-read (mark_read)", list[10].err.message)
   end)
 
   it("fails one CSV record alone: bad JSON, a bad boolean, a wrong number of fields", function()

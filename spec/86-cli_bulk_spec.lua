@@ -102,7 +102,7 @@ describe("kaleyra-wa bulk", function()
         "not json",
         [[{"to":"+91XX","body":"bad number"}]],
         [[{"to":"+919000000001","bdy":"typo"}]],
-        [[{"op":"publish","to":"+919000000001"}]],
+        [[{"op":"publsh","to":"+919000000001"}]],
         [[{"to":"+919000000001","body":"last"}]],
       }, "\n"))
       local r = cli.run({ "bulk", path }, env)

@@ -1,8 +1,13 @@
 --- The command line of `kaleyra-wa`, declared with argparse (Debian's
 -- lua-argparse). Global options come before the subcommand (argparse also
 -- takes them after it). Option `--foo-bar` lands in `args.foo_bar`.
+--
+-- The message subcommands come from the registry of operations, one per
+-- op, their arguments and flags from its fields (the mapping: ops.lua);
+-- only bulk and sandbox are declared by hand.
 -- @module kaleyra.whatsapp.cli.args
 
+local ops = require "kaleyra.whatsapp.cli.ops"
 local status = require "kaleyra.whatsapp.cli.status"
 
 local M = {}
@@ -16,20 +21,88 @@ Environment (flags override them):
   KALEYRA_BASE_URL   overrides the region, e.g. a local sandbox   --base-url
   KALEYRA_WA_PROGRESS  1 or 0: force the bulk progress bar on or off]]
 
+local FROM_FILE = "; - reads stdin, @FILE a file."
+
 local function extra_info_options(cmd)
-  cmd:group("Extra info (extra_info)",
-    cmd:option("--ref", "extra_info.ref (cut to 255 characters)"),
-    cmd:option("--ref1", "extra_info.ref1"),
-    cmd:option("--ref2", "extra_info.ref2"),
-    cmd:option("--wa-source", "extra_info.wa_source (unknown sources become api)"))
+  local options = {}
+  for i, x in ipairs(ops.EXTRA_INFO) do options[i] = cmd:option(x[2], x[3]) end
+  cmd:group("Extra info (extra_info)", table.unpack(options))
 end
 
-local function frame_options(cmd)
-  cmd:option("--body", "Body text (required, at most 1024 characters).")
-  cmd:option("--header", "Text header (at most 60 characters).")
-  cmd:option("--header-json", "Header object as JSON, e.g. "
-    .. [['{"type":"image","image":{"link":"https://..."}}']] .. "; - reads stdin, @FILE a file.")
-  cmd:option("--footer", "Footer text (at most 60 characters).")
+-- `help` as a sentence, with "(required)" for a required flag.
+local function option_help(f, help)
+  help = ops.sentence(help or f.help)
+  if f.required then help = help:gsub("%.$", " (required).") end
+  return help
+end
+
+-- --name-json and one option per entry of f.sub, those the registry
+-- calls alternatives made exclusive.
+local function table_options(cmd, f)
+  local flags, by_flag = {}, {}
+  for i, s in ipairs(f.sub or {}) do
+    local help = ops.sentence(s.help, s.choices ~= nil)
+    if s.json then help = help:gsub("%.$", FROM_FILE) end -- first value only
+    local opt = cmd:option("--" .. s.flag, help)
+    if s.choices then opt:choices(s.choices) end
+    flags[i], by_flag[s.flag] = opt, opt
+  end
+  local sets = f.sub and "; the flags of its keys set them on top of it" or ""
+  flags[#flags + 1] = cmd:option(ops.flag(f.name) .. "-json",
+    (ops.sentence(f.help .. ", as a JSON object" .. sets):gsub("%.$", FROM_FILE)))
+  for _, pair in ipairs(ops.exclusive(f.sub or {})) do
+    cmd:mutex(by_flag[pair[1]], by_flag[pair[2]])
+  end
+  if f.sub then cmd:group(("%s (%s)"):format((f.name:gsub("^%l", string.upper)), f.name), table.unpack(flags)) end
+end
+
+-- The flags of each field type; `from` has none (it is the global --from).
+local FLAGS = {
+  string = function(cmd, f) cmd:option(ops.flag(f.name), option_help(f)) end,
+  boolean = function(cmd, f) cmd:flag(ops.flag(f.name), option_help(f)) end,
+  text_or_table = function(cmd, f)
+    local flag = ops.flag(f.name)
+    cmd:option(flag, (option_help(f):gsub("%.$", (": see %s-json."):format(flag))))
+    cmd:option(flag .. "-json", ("The %s as a JSON object"):format(f.name) .. FROM_FILE)
+  end,
+  table = table_options,
+  extra_info = extra_info_options,
+  from = function() end,
+}
+
+-- The help of a positional argument.
+local function argument_help(arg)
+  local f = arg.field
+  if arg.whole then return "JSON text" .. FROM_FILE:gsub("%.$", "") .. "." end
+  local help = ops.sentence(f.help)
+  if f.type == "phones" then help = help:gsub("%.$", ", separated by commas.") end
+  return help
+end
+
+-- What MESSAGE may be: the field's value, or a whole request.
+local function whole_epilog(op, field)
+  local keys = {}
+  for _, f in ipairs(op.fields) do keys[#keys + 1] = ('"%s": ...'):format(f.name) end
+  return ("MESSAGE is JSON: the %s (%s),\nor a whole request {%s}%s")
+    :format(field.name, field.help, table.concat(keys, ", "), FROM_FILE)
+end
+
+-- One subcommand for `op`, from its fields.
+local function op_command(parser, op)
+  local cmd = parser:command(op.command, op.summary)
+  local arguments, positional = ops.arguments(op)
+  for _, arg in ipairs(arguments) do
+    cmd:argument(arg.name, argument_help(arg))
+    if arg.whole then cmd:epilog(whole_epilog(op, arg.field)) end
+  end
+  for _, f in ipairs(op.fields) do
+    if not positional[f.name] then
+      local declare = FLAGS[f.type]
+      if not declare then error(("op %s: field %s has type %s, which kaleyra-wa does not know")
+        :format(op.name, f.name, tostring(f.type))) end
+      declare(cmd, f)
+    end
+  end
 end
 
 -- A converter for argparse: a number >= 0, or an integer in min..max.
@@ -68,47 +141,10 @@ function M.parser(argparse, version)
   parser:option("--connect-timeout", "Seconds to connect (default 10)."):convert(positive("number"))
   parser:option("--ca-file", "CA bundle for TLS verification.")
 
-  local text = parser:command("text", "Send a text message.")
-  text:argument("to", "Recipient(s): E.164 numbers separated by commas.")
-  text:argument("body", "The text, 1 to 4096 characters.")
-  text:flag("--preview-url", "Let WhatsApp show a preview of the first URL.")
-  extra_info_options(text)
-
-  local cta = parser:command("cta-url", "Send an interactive call-to-action URL button.")
-  cta:argument("to", "Recipient(s): E.164 numbers separated by commas.")
-  frame_options(cta)
-  cta:option("--display-text", "Button label, 1 to 20 characters.")
-  cta:option("--url", "Absolute http(s) URL the button opens.")
-  extra_info_options(cta)
-
-  local flow = parser:command("flow", "Send a WhatsApp Flow message.")
-  flow:argument("to", "Recipient(s): E.164 numbers separated by commas.")
-  frame_options(flow)
-  flow:mutex(
-    flow:option("--flow-id", "The Flow's id (digits)."),
-    flow:option("--flow-name", "The Flow's name."))
-  flow:option("--flow-cta", "Button label, 1 to 30 characters.")
-  flow:option("--flow-token", "Opaque token echoed back to your endpoint.")
-  flow:option("--flow-action", "navigate or data_exchange."):choices { "navigate", "data_exchange" }
-  flow:option("--screen", "flow_action_payload.screen: the first screen.")
-  flow:option("--data", "flow_action_payload.data as a JSON object; - reads stdin, @FILE a file.")
-  flow:option("--mode", "draft or published."):choices { "draft", "published" }
-  flow:option("--flow-message-version", "Default 3.")
-  flow:option("--flow-json", "The whole action.parameters object as JSON; the flags above override its keys.")
-  extra_info_options(flow)
-
-  local publish = parser:command("publish-flow", "Publish a Flow.")
-  publish:argument("flow_id", "The Flow's id (digits).")
-
-  local send = parser:command("send", "Send any message Meta's message object allows.")
-    :epilog("MESSAGE is a messaging_object, e.g.\n"
-      .. [[  '{"to":"+919876543210","type":"image","image":{"link":"https://example.com/a.jpg"}}']]
-      .. "\nor a whole request {\"messaging_object\": ..., \"extra_info\": ...}; - reads stdin, @FILE a file.")
-  send:argument("message", "JSON text, - or @FILE.")
-  extra_info_options(send)
+  for _, op in ipairs(ops.list) do op_command(parser, op) end
 
   local bulk = parser:command("bulk", "Send every message in a JSON Lines or CSV file.")
-    :epilog("JSON Lines: one message object per line, with \"op\": text (default), cta-url, flow or send.\n"
+    :epilog("JSON Lines: one message object per line, with \"op\" (default text): " .. ops.names_text() .. ".\n"
       .. "CSV: a header row of field names (extra_info.ref nests; a name ending in :json takes JSON);\n"
       .. "\"to\" may list numbers separated by ';'. One JSON result line per message, in input order.\n"
       .. "With --journal, a rerun skips what was accepted and does not resend lines whose outcome is\n"

@@ -41,7 +41,11 @@ end
 local function result_line(rec, r, outcome)
   local line = { line = rec.line, ok = r.ok, outcome = outcome, ref = ref_of(rec) }
   if r.ok then
-    line.status, line.code, line.message_id = r.status, r.code, r.message_id
+    -- ops answered with {"success": true} (publish, mark_read) have no
+    -- code or message id: send_many gives "" for them
+    line.status = r.status
+    if r.code ~= "" then line.code = r.code end
+    if r.message_id ~= "" then line.message_id = r.message_id end
   else
     line.error = output.error_fields(r.error)
   end

@@ -3,9 +3,10 @@
 -- its text for the journal.
 --
 -- JSON Lines: one JSON object per line, a message table as client:send_many
--- takes it, with `op` = "text" (default), "cta_url" (or "cta-url"), "flow",
--- or "raw" (or "send", for { messaging_object = ... }). Blank lines are
--- skipped. Top-level nulls mean "absent".
+-- takes it, with `op` naming an op of the registry by its name (send_many's:
+-- "cta_url", "raw", "mark_read") or its command (the CLI's: "cta-url",
+-- "send", "mark-read"); "text" when absent. Blank lines are skipped.
+-- Top-level nulls mean "absent".
 --
 -- CSV (RFC 4180, see csv.lua): a header row names the fields. A dotted
 -- name nests (`extra_info.ref`, `flow.flow_id`); a name ending in `:json`
@@ -21,11 +22,9 @@
 local whatsapp = require "kaleyra.whatsapp"
 local csv = require "kaleyra.whatsapp.cli.csv"
 local message = require "kaleyra.whatsapp.cli.message"
+local ops = require "kaleyra.whatsapp.cli.ops"
 
 local M = {}
-
-local OPS = { text = "text", cta_url = "cta_url", ["cta-url"] = "cta_url", flow = "flow",
-  raw = "raw", send = "raw" }
 
 --- FNV-1a, 64 bits, as 16 hex digits: identifies a line's text in the
 -- journal (a changed file must not be resumed as if it were the same).
@@ -48,9 +47,9 @@ local function take_op(msg)
   local op = msg.op
   msg.op = nil
   if op == nil then return "text" end
-  local name = type(op) == "string" and OPS[op]
-  if not name then return nil, "op must be text, cta-url, flow or send" end
-  return name
+  local found = type(op) == "string" and ops.of_name(op)
+  if not found then return nil, "op must be one of " .. ops.names_text() end
+  return found.name
 end
 
 --- Format from a file name: `.csv` is CSV, anything else JSON Lines.

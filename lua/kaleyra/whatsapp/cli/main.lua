@@ -1,8 +1,9 @@
 --- `kaleyra-wa`: the command line over kaleyra.whatsapp. bin/kaleyra-wa
 -- calls run(arg, script) and exits with what it returns.
 --
--- Each subcommand builds a message table (message.lua), then either sends
--- it and prints the result, or with --dry-run prints the request
+-- Each message subcommand is an op of the registry (ops.lua): it builds
+-- the op's message table (message.lua), then either sends it with the
+-- op's method and prints the result, or with --dry-run prints the request
 -- client:build made, API key redacted, and sends nothing. Errors map to
 -- exit statuses by kind (status.lua).
 -- @module kaleyra.whatsapp.cli.main
@@ -10,6 +11,7 @@
 local whatsapp = require "kaleyra.whatsapp"
 local args_mod = require "kaleyra.whatsapp.cli.args"
 local message = require "kaleyra.whatsapp.cli.message"
+local ops = require "kaleyra.whatsapp.cli.ops"
 local output = require "kaleyra.whatsapp.cli.output"
 local status = require "kaleyra.whatsapp.cli.status"
 
@@ -36,33 +38,19 @@ local function call(fn, ...)
   return nil, message.error("validation", nil, (tostring(res):gsub("^[^:]*:%d+: ", "")))
 end
 
-local BUILDERS = {
-  text = { "text", "send_text", message.text },
-  ["cta-url"] = { "cta_url", "send_cta_url", message.cta_url },
-  flow = { "flow", "send_flow", message.flow },
-  send = { "raw", "send", message.raw },
-}
-
--- One message (or publish-flow): send it, or print its request.
-local function single(client, a)
-  local op, method, msg, err
-  if a.command == "publish-flow" then
-    op, method, msg = "publish", "publish_flow", a.flow_id
-  else
-    local b = BUILDERS[a.command]
-    op, method = b[1], b[2]
-    msg, err = b[3](a)
-  end
+-- One message of `op`: send it, or print its request.
+local function single(client, op, a)
+  local msg, err = message.from_args(op, a)
   if err then
     output.error(err)
     return err.kind == "input" and status.NOINPUT or status.VALIDATION
   end
   local res
   if a.dry_run then
-    res, err = call(client.build, client, op, msg, true)
+    res, err = call(client.build, client, op.name, msg, true)
     if res then output.json(output.request(res)) end
   else
-    res, err = call(client[method], client, msg)
+    res, err = call(client[op.method], client, msg)
     if res then output.result(res) end
   end
   if res then return status.OK end
@@ -128,7 +116,7 @@ function M.run(argv, script)
   if a.command == "bulk" then
     code = bulk(client, a)
   else
-    code = single(client, a)
+    code = single(client, ops.of_command(a.command), a)
   end
   client:close()
   io.stdout:flush()

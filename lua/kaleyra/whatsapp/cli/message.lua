@@ -1,10 +1,13 @@
 --- Message tables from `kaleyra-wa`'s command lines, in the shapes the
 -- library's calls take (see doc/lua-api.md). Only conversion lives
 -- here: the library validates, so the command line and Lua callers get
--- the same rules and the same error fields.
+-- the same rules and the same error fields. One converter serves every
+-- op: it walks the op's fields as the registry lists them, mirroring how
+-- args.lua declared them (the mapping: ops.lua).
 -- @module kaleyra.whatsapp.cli.message
 
 local whatsapp = require "kaleyra.whatsapp"
+local ops = require "kaleyra.whatsapp.cli.ops"
 
 local M = {}
 
@@ -68,89 +71,110 @@ function M.drop_nulls(msg)
   return msg
 end
 
+local function is_object(v)
+  return type(v) == "table" and getmetatable(v) ~= whatsapp.array_mt
+end
+
+-- extra_info from --ref and co., on top of `base` (a whole request's).
 local function extra_info(a, base)
   local x = base
-  for _, key in ipairs { "ref", "ref1", "ref2", "wa_source" } do
-    if a[key] ~= nil then
-      x = x or {}
-      x[key] = a[key]
+  for _, key in ipairs(ops.EXTRA_INFO) do
+    local value = a[key[1]]
+    if value ~= nil then
+      if x == nil then x = {} end
+      if type(x) == "table" then x[key[1]] = value end -- else the library names it
     end
   end
   return x
 end
 
-local function header(a)
-  if a.header_json then return M.json_argument(a.header_json, "--header-json") end
-  return a.header
+-- t[a][b]... = value for the dotted `path`, making (or replacing with)
+-- tables on the way.
+local function set_path(t, path, value)
+  local keys = {}
+  for key in path:gmatch("[^.]+") do keys[#keys + 1] = key end
+  for i = 1, #keys - 1 do
+    if not is_object(t[keys[i]]) then t[keys[i]] = {} end
+    t = t[keys[i]]
+  end
+  t[keys[#keys]] = value
 end
 
---- text TO BODY
-function M.text(a)
-  return {
-    to = M.recipients(a.to), body = a.body,
-    preview_url = a.preview_url or nil, extra_info = extra_info(a),
-  }
-end
-
---- cta-url TO --body ... --display-text ... --url ...
-function M.cta_url(a)
-  local h, err = header(a)
-  if err then return nil, err end
-  return {
-    to = M.recipients(a.to), header = h, body = a.body, footer = a.footer,
-    display_text = a.display_text, url = a.url, extra_info = extra_info(a),
-  }
-end
-
---- flow TO --body ... (--flow-id ID | --flow-name NAME) --flow-cta ...
--- --flow-json gives the whole parameters object; the other flags are set
--- on top of it.
-function M.flow(a)
-  local h, err = header(a)
-  if err then return nil, err end
-  local params = {}
-  if a.flow_json then
-    params, err = M.json_argument(a.flow_json, "--flow-json")
+-- A table field: --name-json, then each sub flag set on top of it.
+-- @return the table (nil when nothing was given for an optional field),
+--   or nil and an error
+local function table_field(a, f)
+  local flag = ops.flag(f.name) .. "-json"
+  local value, err
+  if a[ops.key(flag)] then
+    value, err = M.json_argument(a[ops.key(flag)], flag)
     if err then return nil, err end
-    if type(params) ~= "table" then
-      return nil, M.error("validation", "--flow-json", "--flow-json must be a JSON object")
+    if not is_object(value) then
+      return nil, M.error("validation", flag, flag .. " must be a JSON object")
     end
   end
-  for _, key in ipairs { "flow_id", "flow_name", "flow_cta", "flow_token", "flow_action", "mode",
-    "flow_message_version" } do
-    if a[key] ~= nil then params[key] = a[key] end
-  end
-  if a.screen or a.data then
-    local payload = params.flow_action_payload
-    if type(payload) ~= "table" then payload = {} end
-    payload.screen = a.screen or payload.screen
-    if a.data then
-      payload.data, err = M.json_argument(a.data, "--data")
-      if err then return nil, err end
+  for _, sub in ipairs(f.sub or {}) do
+    local given = a[ops.key(sub.flag)]
+    if given ~= nil then
+      if sub.json then
+        given, err = M.json_argument(given, "--" .. sub.flag)
+        if err then return nil, err end
+      end
+      value = value or {}
+      set_path(value, sub.path, given)
     end
-    params.flow_action_payload = payload
   end
-  return {
-    to = M.recipients(a.to), header = h, body = a.body, footer = a.footer,
-    flow = params, extra_info = extra_info(a),
-  }
+  if value == nil and f.required then value = {} end -- the library names what it lacks
+  return value
 end
 
---- send JSON: a messaging_object, or a whole request
--- `{ "messaging_object": ..., "extra_info": ..., "from": ... }`.
-function M.raw(a)
-  local value, err = M.json_argument(a.message, "message")
+-- The value of field `f` from the parsed arguments, by its type (the
+-- global --from is the client's default, so `from` has none).
+local FIELD = {
+  phones = function(a, f) return a[f.name] and M.recipients(a[f.name]) end,
+  string = function(a, f) return a[f.name] end,
+  boolean = function(a, f) return a[f.name] or nil end,
+  text_or_table = function(a, f)
+    local flag = ops.flag(f.name) .. "-json"
+    if a[ops.key(flag)] then return M.json_argument(a[ops.key(flag)], flag) end
+    return a[f.name]
+  end,
+  table = table_field,
+  extra_info = function(a) return extra_info(a) end,
+  from = function() return nil end,
+}
+
+-- MESSAGE: the field's value as JSON, or a whole request holding it.
+local function whole(op, a, f)
+  local value, err = M.json_argument(a[ops.MESSAGE], ops.MESSAGE)
   if err then return nil, err end
-  if type(value) ~= "table" or getmetatable(value) == whatsapp.array_mt then
-    return nil, M.error("validation", "messaging_object", "the message must be a JSON object")
+  if not is_object(value) then
+    return nil, M.error("validation", f.name, "the message must be a JSON object")
   end
   local msg
-  if value.messaging_object ~= nil then
+  if value[f.name] ~= nil then
     msg = M.drop_nulls(value)
   else
-    msg = { messaging_object = value }
+    msg = { [f.name] = value }
   end
-  msg.extra_info = extra_info(a, msg.extra_info)
+  for _, g in ipairs(op.fields) do
+    if g.type == "extra_info" then msg[g.name] = extra_info(a, msg[g.name]) end
+  end
+  return msg
+end
+
+--- The message table for `op` (an entry of the registry) from the parsed
+-- arguments `a` of its subcommand.
+-- @return the message, or nil and an error table
+function M.from_args(op, a)
+  local arguments = ops.arguments(op)
+  if arguments[1] and arguments[1].whole then return whole(op, a, arguments[1].field) end
+  local msg = {}
+  for _, f in ipairs(op.fields) do
+    local value, err = FIELD[f.type](a, f)
+    if err then return nil, err end
+    msg[f.name] = value
+  end
   return msg
 end
 

@@ -12,7 +12,7 @@ local M = {}
 
 -- Keys that lead an object, in this order, so lines read well; the rest
 -- follow sorted.
-local LEAD = { "event", "line", "hash", "ok", "outcome", "dry_run", "resumed", "ref", "status", "code", "message",
+local LEAD = { "event", "line", "hash", "ok", "outcome", "dry_run", "op", "resumed", "ref", "status", "code", "message",
   "message_id", "success", "kind", "field", "method", "url" }
 local RANK = {}
 for i, k in ipairs(LEAD) do RANK[k] = i end
@@ -94,14 +94,14 @@ function M.fail(text)
   io.stderr:write("kaleyra-wa: ", text, "\n")
 end
 
---- A request from client:build(op, msg, true) as a JSON-ready table: the
--- body decoded when it is JSON (publish has none), the key already
+--- A request from client:build(op, msg, true) as a JSON-ready table, with
+-- its op's name: the body decoded when it is JSON (publish has none), the key already
 -- "<redacted>".
 function M.request(req)
   local body = req.body
   if body ~= "" then body = whatsapp.json_decode(body) or body else body = nil end
   return {
-    dry_run = true, method = req.method, url = req.url, headers = req.headers, body = body,
+    dry_run = true, op = req.op, method = req.method, url = req.url, headers = req.headers, body = body,
   }
 end
 
