@@ -7,7 +7,8 @@
  *   core.ops = { { name, method, command, summary, http_method, path,
  *                  answer = "message"|"success", positional,
  *                  fields = { { name, type, required, min, max, help,
- *                               sub = { { path, flag, help, choices, json } } } } } }
+ *                               sub = { { path, flag, help, choices, json,
+ *                                         excludes } } } } } }
  */
 #include <string.h>
 
@@ -68,6 +69,7 @@ static void push_sub(lua_State *L, const kwa_subfield_t *sub)
         }
         lua_pushboolean(L, sub->json);
         lua_setfield(L, -2, "json");
+        set_str(L, "excludes", sub->excludes);
         lua_rawseti(L, -2, ++n);
     }
 }

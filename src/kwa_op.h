@@ -62,6 +62,7 @@ typedef struct kwa_subfield {
     const char *help;
     const char *choices; /* "navigate|data_exchange", or NULL */
     int json;            /* the flag takes JSON */
+    const char *excludes; /* the flag of a member it excludes, or NULL */
 } kwa_subfield_t;
 
 struct kwa_field {

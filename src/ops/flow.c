@@ -72,16 +72,16 @@ static int check_parameters(kwa_result_t *err, const kwa_config_t *cfg, const kw
 }
 
 static const kwa_subfield_t flow_flags[] = {
-    {"flow_id", "flow-id", "the Flow's id (digits); or --flow-name", NULL, 0},
-    {"flow_name", "flow-name", "the Flow's name; or --flow-id", NULL, 0},
-    {"flow_cta", "flow-cta", "button label, 1 to 30 characters", NULL, 0},
-    {"flow_token", "flow-token", "opaque token echoed back to your endpoint", NULL, 0},
-    {"flow_action", "flow-action", "navigate or data_exchange", "navigate|data_exchange", 0},
-    {"flow_action_payload.screen", "screen", "flow_action_payload.screen: the first screen", NULL, 0},
-    {"flow_action_payload.data", "data", "flow_action_payload.data as a JSON object", NULL, 1},
-    {"mode", "mode", "draft or published", "draft|published", 0},
-    {"flow_message_version", "flow-message-version", "default 3", NULL, 0},
-    {NULL, NULL, NULL, NULL, 0},
+    {"flow_id", "flow-id", "the Flow's id (digits); or --flow-name", NULL, 0, "flow-name"},
+    {"flow_name", "flow-name", "the Flow's name; or --flow-id", NULL, 0, "flow-id"},
+    {"flow_cta", "flow-cta", "button label, 1 to 30 characters", NULL, 0, NULL},
+    {"flow_token", "flow-token", "opaque token echoed back to your endpoint", NULL, 0, NULL},
+    {"flow_action", "flow-action", "navigate or data_exchange", "navigate|data_exchange", 0, NULL},
+    {"flow_action_payload.screen", "screen", "flow_action_payload.screen: the first screen", NULL, 0, NULL},
+    {"flow_action_payload.data", "data", "flow_action_payload.data as a JSON object", NULL, 1, NULL},
+    {"mode", "mode", "draft or published", "draft|published", 0, NULL},
+    {"flow_message_version", "flow-message-version", "default 3", NULL, 0, NULL},
+    {NULL, NULL, NULL, NULL, 0, NULL},
 };
 
 static const kwa_field_t fields[] = {

@@ -104,16 +104,15 @@ function M.sentence(text, keep_case)
   return text
 end
 
---- Pairs of `sub` flags that exclude each other: the registry says so in
--- the help, "the Flow's id (digits); or --flow-name". (The registry has
--- no field for it; the library refuses both at once either way, this only
--- makes it a usage error.)
+--- Pairs of `sub` flags that exclude each other, as the registry's
+-- `excludes` says (the library refuses both at once either way; this
+-- makes it a usage error).
 -- @return list of { flag_a, flag_b }
 function M.exclusive(sub)
   local flags, pairs_, seen = {}, {}, {}
   for _, s in ipairs(sub) do flags[s.flag] = true end
   for _, s in ipairs(sub) do
-    local other = (s.help or ""):match("or %-%-([%w%-]+)$")
+    local other = s.excludes
     if other and flags[other] and not seen[s.flag] and not seen[other] then
       seen[s.flag], seen[other] = true, true
       pairs_[#pairs_ + 1] = { s.flag, other }
