@@ -52,6 +52,16 @@ describe("the rockspec", function()
     p:close()
   end)
 
+  it("compiles every C source of the module, each op of the registry included", function()
+    local listed = {}
+    for _, path in ipairs(spec.build.modules["kaleyra.whatsapp.core"].sources) do listed[path] = true end
+    local p = io.popen("ls src/*.c src/ops/*.c")
+    for path in p:lines() do
+      assert.is_true(listed[path] == true, path .. " is missing from the rockspec's sources")
+    end
+    p:close()
+  end)
+
   it("depends on no rock luarocks would download (argparse comes from Debian)", function()
     for _, dep in ipairs(spec.dependencies) do assert.matches("^lua ", dep) end
   end)
