@@ -195,7 +195,8 @@ CLANG        ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR      = $(BUILD)/fuzz
 FUZZ_NAMES    = response request
-FUZZ_CORE     = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response kwa_retry
+FUZZ_CORE     = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response kwa_retry \
+                kwa_dispatch
 FUZZ_FLAGS    = -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(WARN) -Isrc $(DEPS_CFLAGS)
 

@@ -430,8 +430,8 @@ void kwa_dispatch_report(kwa_dispatch_t *d, kwa_job_t *j,
 {
     double delay;
 
-    if (j->state != JOB_RUNNING)
-        return; /* reported twice: the first report stands */
+    if (j == NULL || j->state != JOB_RUNNING)
+        return; /* no job, or reported twice: the first report stands */
     run_remove(d, j);
     j->data = NULL;
     kwa_dispatch_classify(&j->res, j->req.answer, o);
