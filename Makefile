@@ -18,7 +18,7 @@ ALL_CFLAGS  = -std=c99 -fPIC $(WARN) $(CFLAGS) $(DEPS_CFLAGS)
 
 BUILD   = build
 CORE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response \
-          kwa_retry kwa_engine kwa_client
+          kwa_retry kwa_dispatch kwa_engine kwa_client
 BINDING = kwa_lua kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec
 CORE_O  = $(CORE:%=$(BUILD)/%.o)
 BIND_O  = $(BINDING:%=$(BUILD)/%.o)
@@ -43,7 +43,7 @@ export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/?.lua;$(CURDIR)/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
 
 .PHONY: all deps test demo sandbox valgrind example rock bench luajit clean help asan fuzz soak
-.PHONY: shared install uninstall lint docs
+.PHONY: shared install uninstall lint docs unit unit-asan
 
 all: $(MODULE) $(LIBKWA) $(EXAMPLE)
 
@@ -54,7 +54,9 @@ help:
 	@echo "make luajit    build the module for LuaJIT/OpenResty: build/luajit/kaleyra/whatsapp/core.so"
 	@echo "make demo      send each operation to a local sandbox and print results"
 	@echo "make sandbox   run the local Kaleyra stand-in in the foreground"
-	@echo "make valgrind  run the specs under valgrind (no leaks, no errors)"
+	@echo "make unit      build and run the C unit tests (test/test_*.c; no Lua)"
+	@echo "make unit-asan the C unit tests built with ASan + UBSan"
+	@echo "make valgrind  run the unit tests and the specs under valgrind (no leaks, no errors)"
 	@echo "make asan      run the specs with ASan + UBSan + LeakSanitizer (build/asan)"
 	@echo "make fuzz      run the libFuzzer harnesses, FUZZ_SECONDS each (clang)"
 	@echo "make soak      100k messages through send_many with random faults (SOAK_N=)"
@@ -115,10 +117,36 @@ demo: deps all
 sandbox: deps
 	$(LUA) sandbox/sandbox
 
-valgrind: deps all luajit
-	valgrind --quiet --error-exitcode=99 --leak-check=full \
-	  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect \
-	  $(BUSTED_RUN)
+# ---- C unit tests: one table-driven file per pure unit (test/test_*.c,
+# harness test/unit.h), linked with the pure core only: no Lua, no I/O.
+UNIT_DIR   = $(BUILD)/test
+UNIT_NAMES = $(patsubst test/test_%.c,%,$(wildcard test/test_*.c))
+UNIT_CORE  = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response \
+             kwa_retry kwa_dispatch
+UNIT_BINS  = $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)
+UNIT_ASAN  = $(UNIT_NAMES:%=$(UNIT_DIR)/asan/test_%)
+
+$(UNIT_DIR)/test_%: test/test_%.c test/unit.h $(UNIT_CORE:%=$(BUILD)/lib/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Isrc $< -o $@ $(UNIT_CORE:%=$(BUILD)/lib/%.o) $(DEPS_LIBS)
+
+$(UNIT_DIR)/asan/test_%: test/test_%.c test/unit.h $(UNIT_CORE:%=src/%.c) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) -std=c99 $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Isrc $< -o $@ \
+	  $(UNIT_CORE:%=src/%.c) $(DEPS_LIBS)
+
+unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do printf '%s: ' $$t; $$t; done
+
+unit-asan: $(UNIT_ASAN)
+	@set -e; for t in $(UNIT_ASAN); do printf '%s: ' $$t; $(ASAN_ENV) $$t; done
+
+VALGRIND = valgrind --quiet --error-exitcode=99 --leak-check=full \
+	  --errors-for-leak-kinds=definite,indirect --show-leak-kinds=definite,indirect
+
+valgrind: deps all luajit $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "valgrind $$t"; $(VALGRIND) $$t; done
+	$(VALGRIND) $(BUSTED_RUN)
 
 # luarocks' builtin backend leaves objects in src/ and the module in
 # ./kaleyra/; both are removed so they never shadow the build/ module.

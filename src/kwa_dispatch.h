@@ -49,6 +49,8 @@ typedef struct kwa_outcome {
     size_t body_len;
     const char *retry_after; /* ANSWER: the Retry-After header, or NULL */
     const char *detail;      /* others: the transport's words, or NULL */
+    double wall_now;         /* ANSWER: seconds since the epoch, to read a
+                                Retry-After HTTP-date; 0: read the clock */
 } kwa_outcome_t;
 
 typedef struct kwa_dispatch kwa_dispatch_t;
@@ -56,7 +58,14 @@ typedef struct kwa_job kwa_job_t;
 
 /* Fills res from one outcome of a request whose answers read as
  * `answer` (attempts is left alone). Pure: the one place that gives an
- * outcome its kind, sent, retryable and message. */
+ * outcome its kind, sent, retryable and message. An ANSWER goes through
+ * kwa_response_parse() and sets retry_after from the Retry-After value
+ * (delta-seconds or HTTP-date; 0 when absent, past or unreadable). For the
+ * others the message is the transport's detail when it gives one, else
+ * the library's words; TOO_LARGE always says "the answer is larger than
+ * 1048576 bytes" and NOT_HTTP says "the answer is not HTTP[: detail]".
+ * Reading the clock for an HTTP-date when o->wall_now is 0 is the only
+ * clock read of this file. */
 void kwa_dispatch_classify(kwa_result_t *res, kwa_answer_t answer,
                            const kwa_outcome_t *o);
 
@@ -94,9 +103,12 @@ double kwa_dispatch_wait(const kwa_dispatch_t *d, double now);
 
 size_t kwa_dispatch_pending(const kwa_dispatch_t *d); /* not called back */
 size_t kwa_dispatch_running(const kwa_dispatch_t *d);
-size_t kwa_dispatch_queued(const kwa_dispatch_t *d);  /* waiting to start */
+size_t kwa_dispatch_queued(const kwa_dispatch_t *d);  /* waiting to start,
+                                                         retries included */
 void kwa_dispatch_set_concurrency(kwa_dispatch_t *d, size_t n); /* >= 1 */
-void kwa_dispatch_set_rate(kwa_dispatch_t *d, double per_second); /* 0: unpaced */
+/* Paces first attempts: the k-th after this call starts no earlier than
+ * t0 + (k-1)/per_second, t0 being the first such start. 0: unpaced. */
+void kwa_dispatch_set_rate(kwa_dispatch_t *d, double per_second);
 void kwa_dispatch_seed(kwa_dispatch_t *d, unsigned long long seed); /* jitter */
 
 #endif /* KWA_DISPATCH_H */
