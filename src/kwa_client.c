@@ -8,12 +8,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kwa_dispatch.h"
 #include "kwa_engine.h"
 
 struct kwa_client {
     kwa_config_t cfg;
     kwa_engine_t *engine;
+    kwa_dispatch_t *dispatch; /* external clients: their machine */
 };
+
+/* Interim until the engine runs on kwa_dispatch (branch policy). */
+kwa_client_t *kwa_client_new_external(const kwa_options_t *opts, kwa_result_t *err)
+{
+    kwa_client_t *c;
+
+    kwa_result_free(err);
+    c = calloc(1, sizeof *c);
+    if (c == NULL) {
+        kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    if (kwa_config_init(&c->cfg, opts, err) != 0) {
+        free(c);
+        return NULL;
+    }
+    c->dispatch = kwa_dispatch_new(c->cfg.retries, c->cfg.concurrency);
+    if (c->dispatch == NULL) {
+        kwa_config_free(&c->cfg);
+        free(c);
+        kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+        return NULL;
+    }
+    return c;
+}
+
+kwa_dispatch_t *kwa_client_dispatch(kwa_client_t *c)
+{
+    return c->dispatch;
+}
 
 kwa_client_t *kwa_client_new(const kwa_options_t *opts, kwa_result_t *err)
 {
@@ -43,6 +75,7 @@ void kwa_client_free(kwa_client_t *c)
     if (c == NULL)
         return;
     kwa_engine_free(c->engine);
+    kwa_dispatch_free(c->dispatch);
     kwa_config_free(&c->cfg);
     free(c);
 }
@@ -60,6 +93,8 @@ int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
     kwa_result_free(err);
     if (kwa_request_build(&req, &c->cfg, m, err) != 0)
         return -1;
+    if (c->dispatch != NULL)
+        return kwa_dispatch_submit(c->dispatch, &req, cb, ud, err);
     return kwa_engine_submit(c->engine, &req, cb, ud, err);
 }
 
@@ -124,6 +159,8 @@ int kwa_client_poll(kwa_client_t *c, long timeout_ms)
 
 size_t kwa_client_pending(const kwa_client_t *c)
 {
+    if (c->dispatch != NULL)
+        return kwa_dispatch_pending(c->dispatch);
     return kwa_engine_pending(c->engine);
 }
 
