@@ -82,7 +82,9 @@ typedef struct kwa_options {
     const char *ca_file;    /* CA bundle for TLS verification, or NULL */
     const char *ca_path;    /* directory of hashed CA certificates, or NULL */
     int retries;            /* automatic retries where a message cannot have
-                               been accepted: 0 = 2, negative = none */
+                               been accepted: 0 = the default (2),
+                               negative = none, at most 10. (The Lua
+                               binding's retries = 0 means none.) */
     int concurrency;        /* transfers in flight at once; 0 = 8 */
 } kwa_options_t;
 
@@ -200,22 +202,34 @@ int kwa_client_send(kwa_client_t *client, const kwa_message_t *msg,
  * Non-blocking use, for hosts with their own event loop. submit validates
  * and builds msg (borrowed for the call only) and queues it: 0, or -1 with
  * err set (validation or out of memory) and nothing queued. Nothing is
- * sent until kwa_client_poll() runs; it waits at most timeout_ms (0: not
- * at all) for network activity, runs the callbacks of finished messages
- * and returns how many finished. Between polls, wait until kwa_client_fd()
- * is readable or kwa_client_timeout_ms() elapses (-1: no deadline), then
+ * sent until kwa_client_poll() runs; it waits at most timeout_ms for
+ * network activity, runs the callbacks of finished messages and returns
+ * how many finished. Between polls, wait until kwa_client_fd() is
+ * readable or kwa_client_timeout_ms() elapses (-1: no deadline), then
  * poll again. At most `concurrency` requests are in flight at once.
+ *
+ * Event loop: on Linux the client waits with epoll and kwa_client_fd() is
+ * the epoll descriptor. Elsewhere, or when the environment variable
+ * KWA_EVENT_LOOP=poll is set when the client is created, it waits with
+ * poll(2) and has no descriptor to offer: kwa_client_fd() is -1, and the
+ * host must call kwa_client_poll() itself with the time it can spare
+ * (at most kwa_client_timeout_ms()), since the wait happens inside it.
  */
 int kwa_client_submit(kwa_client_t *client, const kwa_message_t *msg,
                       kwa_callback_t cb, void *ud, kwa_result_t *err);
-/*** Waits at most timeout_ms (0: not at all) for network activity, runs the
- * callbacks of finished messages and returns how many finished. */
+/*** Waits at most timeout_ms for network activity (0: not at all; negative:
+ * as long as it takes for something to happen), runs the callbacks of
+ * finished messages and returns how many finished (possibly 0). Returns 0
+ * at once when nothing is pending. */
 int kwa_client_poll(kwa_client_t *client, long timeout_ms);
 /*** How many submitted messages have not been called back yet. */
 size_t kwa_client_pending(const kwa_client_t *client); /* submitted, not yet called back */
-/*** The descriptor to wait on (readable) between polls. */
+/*** The descriptor to wait on (readable) between polls, or -1 when the
+ * client has none (the poll(2) backend; see above). */
 int kwa_client_fd(const kwa_client_t *client);
-/*** Milliseconds until the next poll is due without activity (-1: none). */
+/*** Milliseconds until the next poll is due without activity; -1 means no
+ * deadline (nothing will happen until the descriptor is readable, or
+ * nothing is pending). */
 long kwa_client_timeout_ms(const kwa_client_t *client);
 /*** Changes how many requests may be in flight at once (n >= 1). */
 void kwa_client_set_concurrency(kwa_client_t *client, size_t n);

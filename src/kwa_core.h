@@ -110,11 +110,15 @@ int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
 /* The client's configuration, for bindings that build requests to send
  * through a transport of their own (kwa_client.c). */
 const kwa_config_t *kwa_client_config(const kwa_client_t *client);
-/* A client with a configuration and a policy machine but no libcurl: a
- * transport of the caller's pumps its jobs. NULL with err on failure. */
+
+/* A client whose I/O is done elsewhere (a Lua transport): a config and a
+ * policy machine but no libcurl engine. kwa_client_submit() queues on its
+ * machine; the transport drives kwa_client_dispatch(). Its poll returns
+ * 0, its fd and timeout -1, and its blocking sends fail with KWA_CONFIG.
+ * NULL with err set on failure; free with kwa_client_free(). */
 kwa_client_t *kwa_client_new_external(const kwa_options_t *opts, kwa_result_t *err);
-/* The client's policy machine (NULL if its engine has none). */
-struct kwa_dispatch *kwa_client_dispatch(kwa_client_t *client);
+/* The client's policy machine, for either kind of client (borrowed). */
+struct kwa_dispatch *kwa_client_dispatch(kwa_client_t *client); /* kwa_dispatch_t */
 void kwa_request_free(kwa_request_t *req);
 
 /* ---- retry policy (kwa_retry.c) ---- */

@@ -1,49 +1,48 @@
 /*
- * kwa_engine.h - the one libcurl transfer engine behind every way of
- * sending: blocking calls, bulk sends and the non-blocking API all submit
- * transfers here and drive them with kwa_engine_run().
+ * kwa_engine.h - the libcurl transport: an I/O adapter of the policy
+ * machine (kwa_dispatch.h). Blocking calls, bulk sends and the
+ * non-blocking API all submit to the machine; kwa_engine_run() takes the
+ * jobs it allows, runs each as a curl easy transfer on one multi handle,
+ * and reports how each ended. What an outcome means, when to retry and
+ * when to start are the machine's decisions, not the engine's.
  *
- * It is a curl multi handle driven through an epoll descriptor, so a
- * host with its own event loop can wait on one fd (kwa_engine_fd) plus a
- * timeout (kwa_engine_timeout). Connections are kept alive and shared by
- * all transfers of the engine (HTTP/2 multiplexing where TLS offers it).
- * At most `concurrency` transfers run at once; the rest wait in a queue.
- * Automatic retries follow kwa_retry_delay(); a 429/503 with Retry-After
- * also pauses the start of new transfers for that long.
+ * Sockets are watched through an event-loop backend (kwa_loop.h): epoll
+ * on Linux, whose descriptor a host may wait on (kwa_engine_fd), or
+ * poll(2) elsewhere or when KWA_EVENT_LOOP=poll is set in the
+ * environment when the engine is created; the poll backend has no
+ * descriptor to offer and kwa_engine_fd() is then -1. Connections are
+ * kept alive and shared by all transfers of the engine (HTTP/2
+ * multiplexing where TLS offers it), and easy handles are reused.
  *
- * Callbacks run from kwa_engine_run() after libcurl has returned, never
- * from inside a libcurl callback, so a callback may do anything except
- * free the engine.
+ * Callbacks run from kwa_engine_run() (kwa_dispatch_deliver) after
+ * libcurl has returned, never from inside a libcurl callback, so a
+ * callback may do anything except free the engine or its machine.
  */
 #ifndef KWA_ENGINE_H
 #define KWA_ENGINE_H
 
-#include "kwa_core.h"
+#include "kwa_dispatch.h"
 
 typedef struct kwa_engine kwa_engine_t;
 
-/* Callbacks are kwa_callback_t (kwa.h): once per request, res freed after. */
-
-/* cfg must outlive the engine. NULL with err set on failure. */
-kwa_engine_t *kwa_engine_new(const kwa_config_t *cfg, kwa_result_t *err);
-/* Frees the engine; NULL is a no-op. Every transfer not yet called back
- * is called back first, with a KWA_NETWORK "cancelled" result. */
+/* cfg and d must outlive the engine. NULL with err set on failure. */
+kwa_engine_t *kwa_engine_new(const kwa_config_t *cfg, kwa_dispatch_t *d,
+                             kwa_result_t *err);
+/* Stops every transfer and frees the engine; NULL is a no-op. Requests
+ * still in the machine stay there: kwa_dispatch_free() calls them back
+ * as cancelled (those that were running as possibly sent). */
 void kwa_engine_free(kwa_engine_t *e);
 
-/* Takes ownership of req's buffers (req is zeroed) and queues it. -1
- * with err set (KWA_NOMEM) on failure, in which case req is freed. */
-int kwa_engine_submit(kwa_engine_t *e, kwa_request_t *req,
-                      kwa_callback_t done, void *ud, kwa_result_t *err);
-
-/* Waits at most timeout_ms (0: do not wait) for network activity, drives
- * transfers and calls the callbacks of those that finished. Returns how
- * many finished. Returns at once when nothing is pending. */
+/* Starts what the machine allows, waits at most timeout_ms (0: not at
+ * all, negative: until something happens) for network activity, reports
+ * finished transfers and calls back finished requests. Returns how many
+ * were called back. Returns at once when nothing is pending. */
 int kwa_engine_run(kwa_engine_t *e, long timeout_ms);
 
-size_t kwa_engine_pending(const kwa_engine_t *e);   /* running + queued */
-size_t kwa_engine_running(const kwa_engine_t *e);
-int kwa_engine_fd(const kwa_engine_t *e);            /* epoll descriptor */
-long kwa_engine_timeout(const kwa_engine_t *e);      /* ms, -1 = no deadline */
+int kwa_engine_fd(const kwa_engine_t *e);       /* epoll descriptor, or -1 */
+long kwa_engine_timeout(const kwa_engine_t *e); /* ms, -1 = no deadline */
+/* Sets the machine's concurrency and libcurl's connection limits. */
 void kwa_engine_set_concurrency(kwa_engine_t *e, size_t n); /* n >= 1 */
+const char *kwa_engine_loop_name(const kwa_engine_t *e); /* "epoll", "poll" */
 
 #endif /* KWA_ENGINE_H */

@@ -20,12 +20,10 @@
  * rethrown when the call returns (kwa_lua_enter/leave). Such code must not
  * yield (no cosockets, no ngx.sleep): it runs under a C call.
  */
-#define _DEFAULT_SOURCE /* nanosleep */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "kwa_lua.h"
 
@@ -62,7 +60,6 @@ struct batch {
     int one;         /* a one-shot call: keeps its result in res */
     kwa_answer_t answer;
     double rate;
-    double paced_from; /* > 0: the engine has no machine to pace it (interim) */
     slot_t *slots, *free_slots;
     kwa_result_t item_err; /* an item that failed before sending */
     kwa_result_t res;      /* one: the result */
@@ -249,11 +246,8 @@ static int fill(lua_State *L, batch_t *b)
 {
     if (b->one)
         return b->in_flight == 0;
-    while (!b->stop && !b->exhausted && b->free_slots != NULL) {
-        if (b->paced_from > 0 && b->paced_from + (double)(b->next - 1) / b->rate > kwa_lua_now())
-            break;
+    while (!b->stop && !b->exhausted && b->free_slots != NULL)
         many_submit_next(L, b);
-    }
     return b->in_flight == 0 && (b->exhausted || b->stop);
 }
 
@@ -449,21 +443,14 @@ static int client_send_many(lua_State *L)
     b = many_new(L, ud, 0);
     lua_replace(L, 3); /* the batch stays on the stack until the end */
     lua_settop(L, 3);
-    engine = kwa_client_dispatch(ud->client);
+    engine = kwa_client_dispatch(ud->client); /* the engine's machine */
     kwa_lua_enter(L, ud, &saved);
     prepare(L, b);
     kwa_client_set_concurrency(ud->client, b->concurrency);
     if (engine != NULL)
         kwa_dispatch_set_rate(engine, b->rate);
-    if (engine == NULL && b->rate > 0)
-        b->paced_from = kwa_lua_now(); /* interim: until the engine runs on kwa_dispatch */
-    while (!fill(L, b)) {
-        struct timespec pause = {0, 5000000};
-
-        if (b->in_flight == 0) /* paced, nothing to wait on */
-            nanosleep(&pause, NULL);
-        kwa_client_poll(ud->client, b->paced_from > 0 ? 5 : 1000);
-    }
+    while (!fill(L, b))
+        kwa_client_poll(ud->client, 1000); /* the machine paces the starts */
     if (engine != NULL)
         kwa_dispatch_set_rate(engine, 0);
     kwa_client_set_concurrency(ud->client, ud->concurrency);

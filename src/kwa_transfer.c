@@ -1,0 +1,234 @@
+/*
+ * kwa_transfer.c - one libcurl easy transfer (see kwa_transfer.h).
+ *
+ * Options fixed here: TLS peer and host verification on, no redirects,
+ * http and https only, no signals, no Expect: 100-continue, answers over
+ * KWA_MAX_RESPONSE refused, and no silent resend of a request (on_prereq).
+ * The api-key lives only in the shared header list, scrubbed before it is
+ * freed.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kwa_transfer.h"
+
+#define USER_AGENT "kaleyra-whatsapp/" KWA_VERSION " libcurl/" LIBCURL_VERSION
+
+/* Overwrites secrets before free(); the volatile stores cannot be
+ * dropped as dead the way a plain memset before free() can. Portable
+ * where explicit_bzero or memset_s are not. */
+static void scrub(void *p, size_t n)
+{
+    volatile unsigned char *b = p;
+
+    while (n-- > 0)
+        *b++ = 0;
+}
+
+/* ---- libcurl callbacks: C only, they never call back into users ---- */
+
+static size_t on_data(char *data, size_t size, size_t n, void *ud)
+{
+    kwa_transfer_t *t = ud;
+    size_t add = size * n, cap;
+    char *grown;
+
+    if (t->len + add > KWA_MAX_RESPONSE) {
+        t->too_big = 1;
+        return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
+    }
+    if (t->len + add + 1 > t->cap) {
+        cap = t->cap ? t->cap : 1024;
+        while (cap < t->len + add + 1)
+            cap *= 2;
+        grown = realloc(t->buf, cap);
+        if (grown == NULL)
+            return 0;
+        t->buf = grown;
+        t->cap = cap;
+    }
+    memcpy(t->buf + t->len, data, add);
+    t->len += add;
+    t->buf[t->len] = '\0';
+    return add;
+}
+
+/* Called by libcurl right before it sends a request. A second call within
+ * one attempt means libcurl is about to send the request again by itself:
+ * it does so when a reused connection dies before any answer, yet the
+ * service may already have acted on the first copy. Abort instead; the
+ * caller gets an error that says the message may have been sent.
+ * (A read callback without rewind would stop it too, but costs a second
+ * send() per request; this keeps the body in the headers' write.) */
+static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
+                     int conn_primary_port, int conn_local_port)
+{
+    kwa_transfer_t *t = ud;
+
+    (void)conn_primary_ip;
+    (void)conn_local_ip;
+    (void)conn_primary_port;
+    (void)conn_local_port;
+    return ++t->requests > 1 ? CURL_PREREQFUNC_ABORT : CURL_PREREQFUNC_OK;
+}
+
+/* ---- setup ---- */
+
+struct curl_slist *kwa_transfer_headers(const char *api_key)
+{
+    static const char *const fixed[] = {
+        "Content-Type: application/json", "Accept: application/json", "Expect:",
+    };
+    size_t n = strlen(api_key) + sizeof "api-key: ", i;
+    char *line = malloc(n);
+    struct curl_slist *list, *next;
+
+    if (line == NULL)
+        return NULL;
+    snprintf(line, n, "api-key: %s", api_key);
+    list = curl_slist_append(NULL, line);
+    scrub(line, n);
+    free(line);
+    for (i = 0; list != NULL && i < sizeof fixed / sizeof fixed[0]; i++) {
+        next = curl_slist_append(list, fixed[i]);
+        if (next == NULL) {
+            kwa_transfer_headers_free(list);
+            return NULL;
+        }
+        list = next;
+    }
+    return list;
+}
+
+void kwa_transfer_headers_free(struct curl_slist *headers)
+{
+    struct curl_slist *h;
+
+    for (h = headers; h != NULL; h = h->next)
+        scrub(h->data, strlen(h->data));
+    curl_slist_free_all(headers);
+}
+
+kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *headers)
+{
+    kwa_transfer_t *t = calloc(1, sizeof *t);
+    CURL *h;
+
+    if (t == NULL)
+        return NULL;
+    h = t->easy = curl_easy_init();
+    if (h == NULL) {
+        free(t);
+        return NULL;
+    }
+    curl_easy_setopt(h, CURLOPT_PRIVATE, t);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
+    curl_easy_setopt(h, CURLOPT_PREREQFUNCTION, on_prereq);
+    curl_easy_setopt(h, CURLOPT_PREREQDATA, t);
+    curl_easy_setopt(h, CURLOPT_ERRORBUFFER, t->errbuf);
+    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 2L);
+    curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L); /* prefer multiplexing to new connections */
+    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, cfg->timeout_ms);
+    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, cfg->connect_timeout_ms);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(h, CURLOPT_PROTOCOLS, (long)(CURLPROTO_HTTP | CURLPROTO_HTTPS));
+#endif
+    if (cfg->ca_file != NULL)
+        curl_easy_setopt(h, CURLOPT_CAINFO, cfg->ca_file);
+    if (cfg->ca_path != NULL)
+        curl_easy_setopt(h, CURLOPT_CAPATH, cfg->ca_path);
+    return t;
+}
+
+void kwa_transfer_free(kwa_transfer_t *t)
+{
+    if (t == NULL)
+        return;
+    curl_easy_cleanup(t->easy);
+    free(t->buf);
+    free(t);
+}
+
+void kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
+{
+    t->len = 0;
+    t->too_big = 0;
+    t->requests = 0;
+    t->errbuf[0] = '\0';
+    curl_easy_setopt(t->easy, CURLOPT_URL, req->url);
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, req->body);
+}
+
+/* ---- what happened, in the outcome vocabulary ---- */
+
+static kwa_io_t io_of(const kwa_transfer_t *t, CURLcode rc, int sent)
+{
+    switch (rc) {
+    case CURLE_COULDNT_CONNECT: case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+        return KWA_IO_CONNECT_FAILED;
+    case CURLE_SSL_CONNECT_ERROR: case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CERTPROBLEM: case CURLE_SSL_CIPHER:
+    case CURLE_SSL_CACERT_BADFILE: case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_SSL_PINNEDPUBKEYNOTMATCH: case CURLE_SSL_CRL_BADFILE:
+    case CURLE_SSL_ENGINE_NOTFOUND: case CURLE_SSL_ENGINE_SETFAILED:
+    case CURLE_SSL_ENGINE_INITFAILED: case CURLE_SSL_SHUTDOWN_FAILED:
+        return KWA_IO_TLS_FAILED;
+    case CURLE_OPERATION_TIMEDOUT:
+        return sent ? KWA_IO_TIMEOUT_SENT : KWA_IO_TIMEOUT_UNSENT;
+    case CURLE_ABORTED_BY_CALLBACK: /* see on_prereq */
+        return KWA_IO_CLOSED_SENT;
+    case CURLE_WRITE_ERROR:
+        return t->too_big ? KWA_IO_TOO_LARGE : KWA_IO_NOMEM;
+    case CURLE_WEIRD_SERVER_REPLY: case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
+    case CURLE_BAD_CONTENT_ENCODING:
+        return KWA_IO_NOT_HTTP;
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        /* also what libcurl says when a server answers with bytes that
+         * are not an HTTP status line ("Received HTTP/0.9 when not
+         * allowed"): that is the server's fault, not the URL's */
+        return strstr(t->errbuf, "HTTP/0.9") != NULL ? KWA_IO_NOT_HTTP : KWA_IO_BAD_URL;
+    case CURLE_URL_MALFORMAT:
+        return KWA_IO_BAD_URL;
+    case CURLE_OUT_OF_MEMORY:
+        return KWA_IO_NOMEM;
+    default: /* send, receive, empty or partial answers, and the rest */
+        return sent ? KWA_IO_CLOSED_SENT : KWA_IO_CLOSED_UNSENT;
+    }
+}
+
+void kwa_transfer_outcome(kwa_transfer_t *t, CURLcode rc, kwa_outcome_t *o)
+{
+    curl_off_t retry_after = 0;
+    long request_size = 0;
+
+    memset(o, 0, sizeof o[0]);
+    if (rc == CURLE_OK) {
+        o->io = KWA_IO_ANSWER;
+        curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &o->status);
+        o->body = t->buf != NULL ? t->buf : "";
+        o->body_len = t->len;
+        /* libcurl has already turned an HTTP-date into seconds from now */
+        curl_easy_getinfo(t->easy, CURLINFO_RETRY_AFTER, &retry_after);
+        if (retry_after > 0) {
+            snprintf(t->retry_after, sizeof t->retry_after, "%lld", (long long)retry_after);
+            o->retry_after = t->retry_after;
+        }
+        return;
+    }
+    curl_easy_getinfo(t->easy, CURLINFO_REQUEST_SIZE, &request_size);
+    o->io = io_of(t, rc, request_size > 0);
+    if (rc != CURLE_ABORTED_BY_CALLBACK && o->io != KWA_IO_NOMEM)
+        o->detail = t->errbuf[0] ? t->errbuf : curl_easy_strerror(rc);
+}
