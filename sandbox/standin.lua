@@ -150,6 +150,10 @@ local CANNED_FAULTS = {
   ["html-502"] = function() return answer(502, nil, HTML_502, { ["Content-Type"] = "text/html" }) end,
   ["bad-json"] = function() return answer(400, nil, '{"code": "WA400", "mess') end,
   ["empty-200"] = function() return answer(200, nil, "") end,
+  -- A 202 whose body is one byte over the 1 MiB every client refuses.
+  ["oversize"] = function() return answer(202, "WA202", string.rep(" ", 1024 * 1024 + 1)) end,
+  -- Bytes that are not HTTP at all (a server of another protocol at base_url).
+  ["garbage"] = function() return { status = 444, garbage = true } end,
 }
 
 -- endpoint_path is the path without /fault/<mode>; 3xx answers point Location there, so a client
@@ -287,6 +291,13 @@ local function send_cut(ans)
   return ngx.exit(ngx.ERROR)
 end
 
+-- The "garbage" fault: write bytes that are not an HTTP answer on the raw connection, then close.
+local function send_garbage()
+  local sock = ngx.req.socket(true)
+  if sock then sock:send("SSH-2.0-OpenSSH_9.2 not HTTP\r\n\r\n") end
+  return ngx.exit(444)
+end
+
 function M.handle()
   local inflight = ngx.shared.standin:incr("inflight", 1, 0)
   ngx.ctx.standin_counted = true
@@ -318,6 +329,7 @@ function M.handle()
   end
   -- 444: nginx closes the connection without a word, like a peer that resets it.
   if ans.reset then return ngx.exit(444) end
+  if ans.garbage then return send_garbage() end
   if ans.cut then return send_cut(ans) end
   return send(ans)
 end

@@ -145,10 +145,13 @@ static int client_new(lua_State *L)
     int retries = -1; /* not given */
 
     luaL_checktype(L, 1, LUA_TTABLE);
-    kwa_lua_check_keys(L, 1, "whatsapp.new", option_keys, NULL);
+    /* _external (internal, set by kaleyra/whatsapp/transport.lua): no
+     * libcurl; a Lua transport pumps the jobs (kwa_lua_pump.c) */
+    kwa_lua_check_keys(L, 1, "whatsapp.new", option_keys, "_external");
     ud = kwa_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
     ud->callbacks = LUA_NOREF;
+    ud->jobs.ref = LUA_NOREF;
     luaL_getmetatable(L, KWA_LUA_CLIENT);
     lua_setmetatable(L, -2);
     err = &ud->res;
@@ -167,11 +170,17 @@ static int client_new(lua_State *L)
         return kwa_lua_push_result(L, err, KWA_ANSWER_MESSAGE);
     /* Lua's retries = 0 means none; the C struct's 0 means the default */
     o.retries = retries < 0 ? 0 : retries == 0 ? -1 : retries;
-    ud->client = kwa_client_new(&o, err);
+    lua_getfield(L, 1, "_external");
+    ud->external = lua_toboolean(L, -1);
+    if (ud->external)
+        ud->client = kwa_client_new_external(&o, err);
+    else
+        ud->client = kwa_client_new(&o, err);
     if (ud->client == NULL)
         return kwa_lua_push_result(L, err, KWA_ANSWER_MESSAGE);
     lua_newtable(L);
     ud->callbacks = luaL_ref(L, LUA_REGISTRYINDEX);
+    kwa_lua_jobs_init(L, &ud->jobs);
     kwa_copy_text(ud->sid, sizeof ud->sid, o.sid, strlen(o.sid));
     ud->concurrency = o.concurrency ? (size_t)o.concurrency : KWA_DEFAULT_CONCURRENCY;
     lua_pushvalue(L, 2);
@@ -190,6 +199,7 @@ static void client_release(lua_State *L, kwa_lua_client_t *ud)
     kwa_client_free(c);
     luaL_unref(L, LUA_REGISTRYINDEX, ud->callbacks);
     ud->callbacks = LUA_NOREF;
+    kwa_lua_jobs_free(L, &ud->jobs);
     kwa_result_free(&ud->res);
     kwa_lua_scratch_free(&ud->scratch);
 }
@@ -251,6 +261,8 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     lua_newtable(L);                     /* M, mt, methods */
     kwa_setfuncs(L, client_methods);
     kwa_lua_send_methods(L);
+    kwa_lua_many_methods(L);
+    kwa_lua_pump_methods(L);
     kwa_lua_codec_methods(L);
     lua_pushvalue(L, -1);
     lua_setfield(L, -3, "__index");      /* M, mt, methods */

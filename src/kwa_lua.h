@@ -13,13 +13,23 @@
 #define KWA_LUA_H
 
 #include "kwa_op.h"
+#include "kwa_dispatch.h"
 #include "kwa_lua_compat.h"
 
 #define KWA_LUA_CLIENT "kaleyra.whatsapp.Client"
 #define KWA_LUA_ERROR "kaleyra.whatsapp.Error"
 #define KWA_LUA_ARRAY "kaleyra.whatsapp.array_mt"
+#define KWA_LUA_REQUEST "kaleyra.whatsapp.Request"
+#define KWA_LUA_BATCH "kaleyra.whatsapp.Batch"
 #define KWA_LUA_MAX_DEPTH 32
 #define KWA_LUA_MAX_STRING (1024 * 1024)
+
+/* The jobs a Lua pump has taken from one machine and not yet reported:
+ * a registry table id -> light userdata (the kwa_job_t). */
+typedef struct kwa_lua_jobs {
+    int ref;
+    lua_Integer next_id;
+} kwa_lua_jobs_t;
 
 /* C memory one call borrows while it converts a message. */
 typedef struct kwa_lua_scratch {
@@ -44,8 +54,16 @@ typedef struct kwa_lua_client {
     int callbacks;       /* registry ref: id -> Lua callback of submit() */
     lua_Integer next_id;
     size_t concurrency;  /* the client's own, restored after send_many */
+    int external;        /* no libcurl: a Lua transport pumps its jobs */
+    kwa_lua_jobs_t jobs; /* external: the jobs Lua runs for the shared machine */
     char sid[65];
 } kwa_lua_client_t;
+
+/* What a callback-driving call saved of the client (see kwa_lua_enter). */
+typedef struct kwa_lua_saved {
+    lua_State *L;
+    int stash;
+} kwa_lua_saved_t;
 
 /* ---- kwa_lua.c ---- */
 
@@ -67,8 +85,38 @@ void kwa_lua_codec_module(lua_State *L);
 /* ---- kwa_lua_send.c ---- */
 
 /* Registers the sending methods (send_*, publish_flow, submit, poll,
- * pending, fd, timeout, send_many) into the table on top. */
+ * pending, fd, timeout) into the table on top. */
 void kwa_lua_send_methods(lua_State *L);
+/* Starts a call that may run Lua callbacks: they run on L inside
+ * lua_pcall, and the first error one raises is stashed. Raises if a
+ * callback of this client is running (callbacks may not drive it). */
+void kwa_lua_enter(lua_State *L, kwa_lua_client_t *ud, kwa_lua_saved_t *saved);
+/* Ends it; rethrows the stashed error (does not return then). */
+void kwa_lua_leave(lua_State *L, kwa_lua_client_t *ud, const kwa_lua_saved_t *saved);
+/* Runs f(a, b) protected on ud->L, f being the value at stack slot fn
+ * (0: the C function cf); stashes an error. 0 if it ran without one. */
+int kwa_lua_protected(kwa_lua_client_t *ud, int fn, lua_CFunction cf, void *a, void *b);
+/* Monotonic seconds (CLOCK_MONOTONIC): the `now` every machine gets. */
+double kwa_lua_now(void);
+
+/* ---- kwa_lua_pump.c: what a Lua transport needs of a machine ---- */
+
+/* Registers next_job, report and deliver on clients, and core.new's
+ * external clients' support, into the methods table on top. */
+void kwa_lua_pump_methods(lua_State *L);
+/* The three pump operations over machine d, with jobs in j; each uses
+ * the values from stack slot `arg` on and pushes its Lua results. */
+int kwa_lua_jobs_init(lua_State *L, kwa_lua_jobs_t *j);
+void kwa_lua_jobs_free(lua_State *L, kwa_lua_jobs_t *j);
+int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
+                     const kwa_config_t *cfg);
+int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg);
+
+/* ---- kwa_lua_many.c: send_many and one-shot calls as batches ---- */
+
+/* Registers send_many, many and one into the methods table on top, and
+ * the Batch metatable. */
+void kwa_lua_many_methods(lua_State *L);
 
 /* ---- kwa_lua_json.c ---- */
 

@@ -17,7 +17,6 @@
 
 #include "kwa_lua.h"
 
-#define KWA_LUA_REQUEST "kaleyra.whatsapp.Request"
 #define KWA_LUA_BOX "kaleyra.whatsapp.ResultBox"
 #define REDACTED "<redacted>"
 

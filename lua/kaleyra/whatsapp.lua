@@ -51,9 +51,17 @@ local function inside_nginx()
     and ngx.config.subsystem ~= nil and type(ngx.socket) == "table"
 end
 
-local function config_error(message)
-  return nil, setmetatable({ kind = "config", field = "transport", message = message,
-    retryable = false, sent = false }, core.Error)
+--- Makes an error table like the library's own: kind, message,
+-- retryable = false and sent = false unless `fields` says otherwise, with
+-- the Error metatable (so it prints like every other error).
+-- @tparam string kind "config", "validation", "network", ...
+-- @tparam string message
+-- @tparam[opt] table fields more fields: field, status, code, sent, retryable...
+-- @treturn table the error
+function M.error(kind, message, fields)
+  local err = { kind = kind, message = message, retryable = false, sent = false }
+  for k, v in pairs(fields or {}) do err[k] = v end
+  return setmetatable(err, Error)
 end
 
 --- Creates a client.
@@ -63,6 +71,9 @@ end
 --   (request) -> response (see kaleyra/whatsapp/transport.lua)
 -- @return client, or nil and an error of kind "config"
 function M.new(opts)
+  if type(opts) == "table" and rawget(opts, "_external") ~= nil then
+    error("whatsapp.new: unknown field '_external'", 2)
+  end
   if type(opts) ~= "table" or opts.transport == nil and not inside_nginx() then
     return core.new(opts) -- raises on a non-table, as before
   end
@@ -71,21 +82,27 @@ function M.new(opts)
     if k ~= "transport" then c_opts[k] = v end
   end
   if transport == nil then transport = "ngx" end
-  local c, err = core.new(c_opts) -- validates every option; sends nothing
-  if not c then return nil, err end
-  if transport == "curl" and not inside_nginx() then return c end
-  if transport == "curl" then
+  local err
+  if transport == "curl" and inside_nginx() then
     err = 'transport "curl" would block the nginx worker; use "ngx" or a function'
   elseif transport == "ngx" and not require("kaleyra.whatsapp.ngx").available() then
     err = 'transport "ngx" needs nginx\'s Lua module (OpenResty)'
-  elseif transport ~= "ngx" and type(transport) ~= "function" then
+  elseif transport ~= "ngx" and transport ~= "curl" and type(transport) ~= "function" then
     err = 'transport must be "curl", "ngx" or a function, got '
       .. (type(transport) == "string" and '"' .. transport .. '"' or "a " .. type(transport))
   end
+  -- every other option is checked first, as before: a bad one wins
+  local c, cerr = core.new(transport == "curl" and c_opts or (function()
+    local o = { _external = true }
+    for k, v in pairs(c_opts) do o[k] = v end
+    return o
+  end)())
+  if not c then return nil, cerr end
   if err then
     c:close()
-    return config_error(err)
+    return nil, M.error("config", err, { field = "transport" })
   end
+  if transport == "curl" then return c end
   return require("kaleyra.whatsapp.transport").new(c, transport, c_opts)
 end
 

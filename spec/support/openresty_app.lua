@@ -4,6 +4,9 @@
 -- stand-in and answers with the outcome as JSON:
 --   GET  /four         the four operations, on one client made in init_worker
 --   POST /run          { options = {...}, op = "text", msg = {...} } on a fresh client
+--   POST /many         { options = {...}, list = {...}, opts = {...} }: send_many's entries
+--   GET  /many-slow    send_many: 16 texts, concurrency 8, each answered after 0.2 s
+--   GET  /submit-poll  the same 16 through submit and poll
 --   GET  /slow, /fast  one text message through a slow (1.5 s) and a normal stand-in path
 --   GET  /log-phase    sends from the log phase: must raise (see error.log)
 --   GET  /log-timer    sends from a timer started in the log phase: must work
@@ -101,6 +104,57 @@ function routes.run()
   out.client = tostring(client)
   client:close()
   reply(out)
+end
+
+-- A send_many entry as plain JSON-able fields.
+local function entry(e)
+  if e.ok then return { ok = true, status = e.status, code = e.code, message_id = e.message_id } end
+  local err = e.error
+  return { ok = false, error = { kind = err.kind, status = err.status, code = err.code, field = err.field,
+    message = err.message, retryable = err.retryable, sent = err.sent, attempts = err.attempts,
+    retry_after = err.retry_after } }
+end
+
+function routes.many()
+  ngx.req.read_body()
+  local job = cjson.decode(ngx.req.get_body_data() or "")
+  if type(job) ~= "table" then return ngx.exit(400) end
+  local client, err = whatsapp.new(options(job.options))
+  if not client then return reply(outcome(nil, err)) end
+  local entries = client:send_many(job.list, job.opts)
+  client:close()
+  local out = {}
+  for i, e in ipairs(entries) do out[i] = entry(e) end
+  reply({ entries = out, n = #entries })
+end
+
+local function sixteen()
+  local list = {}
+  for i = 1, 16 do list[i] = { to = account.magic.to, body = "wave " .. i } end
+  return list
+end
+
+routes["many-slow"] = function()
+  local client = assert(whatsapp.new(options { base_url = cfg.standin .. "/fault/slow-200" }))
+  local entries = client:send_many(sixteen(), { concurrency = 8 })
+  client:close()
+  local ok = 0
+  for _, e in ipairs(entries) do if e.ok then ok = ok + 1 end end
+  reply({ n = #entries, ok = ok })
+end
+
+routes["submit-poll"] = function()
+  local client = assert(whatsapp.new(options { base_url = cfg.standin .. "/fault/slow-200", concurrency = 8 }))
+  local ok, n = 0, 0
+  for _, msg in ipairs(sixteen()) do
+    assert(client:submit("text", msg, function(res) n = n + 1; if res then ok = ok + 1 end end))
+  end
+  for _ = 1, 1000 do
+    if client:pending() == 0 then break end
+    client:poll(1)
+  end
+  client:close()
+  reply({ n = n, ok = ok })
 end
 
 function routes.slow()

@@ -4,10 +4,14 @@
 -- event loop while it waits, so one slow answer never stalls the other
 -- requests a worker serves; the libcurl engine never runs inside nginx.
 --
--- It builds every request from the request table that the C core made
--- (client:build), so nothing of the request being served (its headers,
--- cookies, body) is ever forwarded. TLS always verifies the peer and its
--- name: nginx needs `lua_ssl_trusted_certificate` (the client's ca_file
+-- It does I/O only: it sends the request table the C machine made
+-- (kaleyra/whatsapp/transport.lua pumps the jobs) and reports what it saw
+-- in the outcome vocabulary (an answer, or { io = "connect_failed" |
+-- "tls_failed" | "timeout_unsent" | "timeout_sent" | "closed_unsent" |
+-- "closed_sent" | "too_large" | "not_http" | "bad_url", message }); the
+-- machine decides kind, sent, retryable and retries. Nothing of the
+-- request being served (its headers, cookies, body) is ever forwarded.
+-- TLS always verifies the peer and its name: nginx needs `lua_ssl_trusted_certificate` (the client's ca_file
 -- and ca_path do not apply here). A host name needs nginx's `resolver`.
 -- Connections go back to nginx's keep-alive pool, one pool per
 -- scheme://host:port, after each complete answer, and idle there at most
@@ -72,8 +76,8 @@ local function parse_url(url)
   }
 end
 
-local function fail(kind, message, sent)
-  return nil, { kind = kind, message = message, sent = sent }
+local function fail(io, message)
+  return nil, { io = io, message = message }
 end
 
 -- Milliseconds left before deadline (at least 1), or nil once it passed.
@@ -113,7 +117,7 @@ local function read_head(sock, deadline)
 end
 
 local function too_big()
-  return fail("protocol", "the answer is larger than " .. MAX_RESPONSE .. " bytes", true)
+  return fail("too_large", "the answer is larger than " .. MAX_RESPONSE .. " bytes")
 end
 
 -- Reads a chunked body. Returns the body, or nil, err (err "too big").
@@ -176,7 +180,7 @@ end
 -- where retry is true when a pooled connection failed before the request
 -- went out whole (the server dropped it while idle): a server cannot act
 -- on a partial request, so sending it again on a new connection is safe.
--- Once it went out, a lost answer is an error (sent = true), as in the
+-- Once it went out, a lost answer is reported as sent, as in the
 -- libcurl engine: the service may have accepted the message.
 local function exchange(req, u, deadline, connect_ms)
   local sock = ngx.socket.tcp()
@@ -184,18 +188,18 @@ local function exchange(req, u, deadline, connect_ms)
   sock:settimeouts(math.min(connect_ms, ms), ms, ms)
   local ok, err = sock:connect(u.connect_host, u.port, { pool = u.pool })
   if not ok then
-    local kind = err == "timeout" and "timeout" or "network"
     local hint = err and err:find("no resolver", 1, true)
       and " (add a `resolver` directive to nginx.conf)" or ""
-    return fail(kind, ("could not connect to %s:%s: %s%s"):format(u.host, u.port, tostring(err), hint), false)
+    return fail(err == "timeout" and "timeout_unsent" or "connect_failed",
+      ("could not connect to %s:%s: %s%s"):format(u.host, u.port, tostring(err), hint))
   end
   local reused = (sock:getreusedtimes() or 0) > 0
   if u.scheme == "https" and not reused then
     ok, err = sock:sslhandshake(false, u.host, true)
     if not ok then
       sock:close()
-      return fail(err == "timeout" and "timeout" or "tls",
-        ("TLS handshake with %s:%s failed: %s"):format(u.host, u.port, tostring(err)), false)
+      return fail(err == "timeout" and "timeout_unsent" or "tls_failed",
+        ("TLS handshake with %s:%s failed: %s"):format(u.host, u.port, tostring(err)))
     end
   end
 
@@ -209,10 +213,11 @@ local function exchange(req, u, deadline, connect_ms)
       -- versions (openresty/lua-nginx-module#2506) report a handshake whose
       -- certificate check failed as a success, having closed the socket:
       -- nothing was sent, and nginx's error.log has the verify error.
-      return fail("tls", ("TLS handshake with %s:%s failed: the certificate was not accepted "
-        .. "(nginx's error.log has the reason)"):format(u.host, u.port), false)
+      return fail("tls_failed", ("TLS handshake with %s:%s failed: the certificate was not accepted "
+        .. "(nginx's error.log has the reason)"):format(u.host, u.port))
     end
-    return fail(err == "timeout" and "timeout" or "network", "sending the request failed: " .. tostring(err), true)
+    -- a cosocket does not say how much went out: count it as sent
+    return fail(err == "timeout" and "timeout_sent" or "closed_sent", "sending the request failed: " .. tostring(err))
   end
 
   local status, headers, version
@@ -222,12 +227,10 @@ local function exchange(req, u, deadline, connect_ms)
   if not status then
     sock:close()
     err = headers
-    if err == "timeout" then return fail("timeout", "no answer within the timeout", true) end
-    if err == "closed" then return fail("network", "the connection closed before an answer came", true) end
-    if err == "bad status line" or err == "too many header lines" then
-      return fail("protocol", "the answer is not HTTP: " .. err, true)
-    end
-    return fail("network", "reading the answer failed: " .. tostring(err), true)
+    if err == "timeout" then return fail("timeout_sent", "no answer within the timeout") end
+    if err == "closed" then return fail("closed_sent", "the connection closed before an answer came") end
+    if err == "bad status line" or err == "too many header lines" then return fail("not_http", err) end
+    return fail("closed_sent", "reading the answer failed: " .. tostring(err))
   end
 
   local body, length = "", headers["content-length"]
@@ -252,11 +255,9 @@ local function exchange(req, u, deadline, connect_ms)
   if not body then
     sock:close()
     if err == "too big" then return too_big() end
-    if err == "timeout" then return fail("timeout", "the answer did not arrive within the timeout", true) end
-    if err == "closed" then
-      return fail("network", "the connection closed before the whole answer came", true)
-    end
-    return fail("protocol", "the answer could not be read: " .. tostring(err), true)
+    if err == "timeout" then return fail("timeout_sent", "the answer did not arrive within the timeout") end
+    if err == "closed" then return fail("closed_sent", "the connection closed before the whole answer came") end
+    return fail("not_http", "the answer could not be read: " .. tostring(err))
   end
 
   local conn = (headers.connection or ""):lower()
@@ -270,11 +271,11 @@ end
 
 --- The transport function: request table in, response table out.
 -- request: { method, url, headers, body, timeout, connect_timeout }
--- (seconds). Returns { status, body, headers } or nil and an error table
--- { kind = "network"|"timeout"|"tls"|"protocol", message, sent }.
+-- (seconds). Returns { status, body, headers } or nil and an outcome
+-- { io = ..., message } (see the file's header).
 function M.request(req)
   local u = parse_url(req.url or "")
-  if not u then return fail("protocol", "not an http(s) URL: " .. tostring(req.url), false) end
+  if not u then return fail("bad_url", "not an http(s) URL: " .. tostring(req.url)) end
   ngx.update_time()
   local deadline = ngx.now() + (req.timeout or 30)
   local connect_ms = math.max(1, math.floor((req.connect_timeout or 10) * 1000))
@@ -284,7 +285,7 @@ function M.request(req)
     local res, err, retry = exchange(req, u, deadline, connect_ms)
     if not retry then return res, err end
   end
-  return fail("network", "pooled connections kept closing", true)
+  return fail("closed_unsent", "pooled connections kept closing")
 end
 
 return M

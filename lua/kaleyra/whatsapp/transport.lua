@@ -2,29 +2,49 @@
 -- instead of by the libcurl engine: nginx's cosockets (transport "ngx",
 -- kaleyra/whatsapp/ngx.lua) or any function the user gives.
 --
--- The C core still does everything but the I/O: client:build validates the
--- message and makes the request, whatsapp.parse turns the answer into the
--- result or error table. So validation, results and errors are the same as
--- the libcurl path's, and so is the retry policy (kwa_retry.c): only where
--- the message cannot have been accepted (never connected; 429 or 503).
+-- This file is an I/O pump and nothing more. The C policy machine
+-- (src/kwa_dispatch.c, through src/kwa_lua_pump.c and kwa_lua_many.c)
+-- validates and builds every request, decides when each attempt starts
+-- (concurrency, `rate`, backoff, Retry-After), what an outcome means
+-- (kind, sent, retryable) and whether to retry. The pump only loops:
+-- take a job (next_job), perform it, report what happened (report), let
+-- the machine call back (step/deliver), and wait as long as the machine
+-- says. So results, errors, retries and send_many entries are the libcurl
+-- path's, field for field (spec/94-parity_spec.lua).
 --
--- The transport contract (doc/openresty.md, "Transports"):
+-- The transport contract (README "Transports"):
 --   transport(request) -> response | nil, err
---   request  = { op = "send"|"publish", method = "POST", url, headers =
---                { ["api-key"], ["Content-Type"], Accept, ["User-Agent"] },
---                body, timeout, connect_timeout }  (seconds)
+--   request  = { op = "text"|"cta_url"|"flow"|"raw"|"publish"|..., method,
+--                url, headers = { ["api-key"], ["Content-Type"], Accept,
+--                ["User-Agent"] }, body, timeout, connect_timeout (seconds),
+--                attempt (1 for the first) }
 --   response = { status = <integer>, body = <string>, headers = { [name] = value } }
---   err      = "message", or { kind = "network"|"timeout"|"tls"|"protocol",
---                message = "...", sent = <boolean> }
--- A plain string error counts as kind network (timeout if it says so),
--- sent = true: the library cannot know, so it never retries it.
+--   err      = { io = <what happened>, message = "..." } with io one of
+--     "connect_failed"  refused, unreachable, name not resolved
+--     "tls_failed"      the TLS handshake or certificate check failed
+--     "timeout_unsent"  timed out before the request was written
+--     "timeout_sent"    timed out after it was (or may have been) written
+--     "closed_unsent"   the connection closed before the request was written
+--     "closed_sent"     it closed after, before the whole answer came
+--     "too_large"       the answer is over 1 MiB
+--     "not_http"        bytes came back that are not HTTP
+--     "bad_url"         the transport cannot use this URL
+--   The older { kind = "network"|"timeout"|"tls"|"protocol", sent, message }
+--   and plain strings are still read (translated in src/kwa_lua_pump.c).
 --
--- Caveats: a client is not safe for two callers at once unless its
--- transport is (the "ngx" one is: each send has its own cosocket). The
--- non-blocking calls (submit, poll, ...) belong to the libcurl engine and
--- raise here; send_many sends one message at a time. Waits (Retry-After,
--- backoff, send_many's rate) use ngx.sleep inside nginx, luasocket's
--- socket.sleep elsewhere; with neither, nothing is retried or paced.
+-- Concurrency: inside nginx each job runs in its own light thread
+-- (ngx.thread.spawn), so a send_many keeps `concurrency` requests in
+-- flight; with a user's function jobs run one at a time. Every blocking
+-- call and every send_many has a machine of its own, so a client shared
+-- by all requests of a worker (made at module level) is safe: a call only
+-- ever pumps the jobs it submitted. submit/poll use the client's shared
+-- machine; inside nginx only one request (or timer) may drive it with
+-- poll, since light threads belong to the request that spawned them.
+--
+-- Caveats: callbacks (on_result, on_progress, submit's) and send_many's
+-- iterator run from C and must not yield: no cosockets, no ngx.sleep in
+-- them. Waits use ngx.sleep inside nginx, luasocket's socket.sleep
+-- elsewhere, or the `sleep` command when neither is there.
 -- @module kaleyra.whatsapp.transport
 
 local core = require "kaleyra.whatsapp.core"
@@ -32,110 +52,12 @@ local ngx_transport = require "kaleyra.whatsapp.ngx"
 
 local M = {}
 
-local MAX_RESPONSE = 1024 * 1024
-local RETRY_AFTER_CAP, BACKOFF_BASE, BACKOFF_CAP = 30, 0.25, 8
-local DEFAULT_RETRIES, DEFAULT_TIMEOUT, DEFAULT_CONNECT_TIMEOUT = 2, 30, 10
 local CLOSED = "attempt to use a closed kaleyra.whatsapp.Client"
-local TRANSPORT_KINDS = { network = true, timeout = true, tls = true, protocol = true }
-local SEND_OPS = {}
-for _, op in ipairs(core.ops) do SEND_OPS[op.name] = true end
+local unpack = table.unpack or unpack -- luacheck: ignore
 
 local Client = { __name = "kaleyra.whatsapp.Client" }
 local methods = {}
 Client.__index = methods
-
--- An error table shaped like the engine's (kwa_lua_push_error).
-local function new_error(kind, message, fields)
-  local err = { kind = kind, message = message, retryable = false, sent = false }
-  for k, v in pairs(fields or {}) do err[k] = v end
-  return setmetatable(err, core.Error)
-end
-
---- Whether to try again, as kwa_retry_delay: seconds to wait, or nil.
-function M.retry_delay(err, attempts, max_retries, random01)
-  if attempts > max_retries then return nil end
-  if err.status == 429 or err.status == 503 then
-    if err.retry_after and err.retry_after > 0 then
-      return math.min(err.retry_after, RETRY_AFTER_CAP)
-    end
-  elseif err.sent or err.status or (err.kind ~= "network" and err.kind ~= "timeout") then
-    return nil
-  end
-  local ceiling = BACKOFF_BASE
-  for _ = 2, attempts do
-    if ceiling >= BACKOFF_CAP then break end
-    ceiling = ceiling * 2
-  end
-  return (random01 or math.random()) * math.min(ceiling, BACKOFF_CAP)
-end
-
--- Turns what a transport returned as its error into an error table.
-local function transport_error(terr)
-  if type(terr) == "table" then
-    local kind = TRANSPORT_KINDS[terr.kind] and terr.kind or "network"
-    return new_error(kind, tostring(terr.message or kind), {
-      sent = terr.sent ~= false,
-      retryable = kind == "network" or kind == "timeout",
-    })
-  end
-  local message = tostring(terr or "the transport failed without saying why")
-  local kind = message:lower():find("timeout", 1, true) and "timeout"
-    or message:lower():find("timed out", 1, true) and "timeout" or "network"
-  return new_error(kind, message, { sent = true, retryable = true })
-end
-
--- Retry-After as seconds: delta-seconds, or an HTTP date inside nginx.
-local function retry_after(headers)
-  if type(headers) ~= "table" then return nil end
-  local value = headers["retry-after"] or headers["Retry-After"]
-  if value == nil then
-    for name, v in pairs(headers) do
-      if type(name) == "string" and name:lower() == "retry-after" then value = v end
-    end
-  end
-  if type(value) == "table" then value = value[1] end
-  local seconds = tonumber(value)
-  if not seconds and type(value) == "string" and ngx_transport.available() and ngx.parse_http_time then
-    local at = ngx.parse_http_time(value)
-    seconds = at and math.max(0, at - ngx.time())
-  end
-  return seconds
-end
-
--- One exchange through the transport, parsed. Returns res or nil, err.
-local function attempt(self, req)
-  local resp, terr = self._send(req)
-  if resp == nil then return nil, transport_error(terr) end
-  if type(resp) ~= "table" or type(resp.status) ~= "number" or resp.status % 1 ~= 0
-    or resp.status < 100 or resp.status > 999 then
-    error("kaleyra.whatsapp: the transport returned " .. tostring(resp)
-      .. " instead of a response table { status = <integer>, body = <string>, headers = {...} }", 0)
-  end
-  local body = resp.body
-  if body ~= nil and type(body) ~= "string" then
-    error("kaleyra.whatsapp: the transport's response body is a " .. type(body) .. ", not a string", 0)
-  end
-  if body and #body > MAX_RESPONSE then
-    return nil, new_error("protocol", "the answer is larger than " .. MAX_RESPONSE .. " bytes",
-      { sent = true })
-  end
-  return core.parse(req.op, resp.status, body or "", retry_after(resp.headers))
-end
-
--- Sends a built request with the retry policy; sets attempts.
-local function perform(self, req)
-  local attempts = 0
-  while true do
-    attempts = attempts + 1
-    local res, err = attempt(self, req)
-    local out = res or err
-    out.attempts = attempts
-    if res then return res end
-    local delay = self._sleep and M.retry_delay(err, attempts, self._retries)
-    if not delay then return nil, err end
-    self._sleep(delay)
-  end
-end
 
 local function check_open(self)
   if getmetatable(self) ~= Client then
@@ -144,14 +66,89 @@ local function check_open(self)
   if self._core == nil then error(CLOSED, 0) end
 end
 
--- A raise from build carries this file's position; drop it.
+-- A raise from C carries this file's position; drop it.
 local function unplace(message)
   if type(message) ~= "string" then return message end
   return (message:gsub("^[^\n:]*:%d+: ", "", 1))
 end
 
--- Validates and builds (raises like the engine's calls do); then checks
--- that sending is possible here. Returns request or nil, err.
+-- ---- the pump ----
+
+-- One job through a user's function, one at a time.
+local function run_one_by_one(self, src)
+  while not src:step() do
+    local id, req = src:next_job()
+    if id then
+      src:report(id, self._send(req))
+    elseif req then
+      self._sleep(req)
+    else
+      error("kaleyra.whatsapp: nothing to run, yet the batch has not finished", 0)
+    end
+  end
+end
+
+-- Waits for the first of `threads` (and an optional sleeper) to end;
+-- keeps only the live ones. Raises what a job raised.
+local function wait_any(threads, sleep_for, failure)
+  local list = { unpack(threads) }
+  local sleeper
+  if sleep_for and sleep_for > 0 then
+    sleeper = ngx.thread.spawn(function() ngx.sleep(sleep_for) end)
+    list[#list + 1] = sleeper
+  end
+  ngx.thread.wait(unpack(list))
+  if sleeper and coroutine.status(sleeper) ~= "dead" then ngx.thread.kill(sleeper) end
+  local live = {}
+  for _, t in ipairs(threads) do
+    if coroutine.status(t) ~= "dead" then live[#live + 1] = t end
+  end
+  if failure[1] then error(failure[1], 0) end
+  return live
+end
+
+-- Starts every job the machine lets start, each in a light thread.
+local function start_jobs(src, threads, failure)
+  while true do
+    local id, req = src:next_job()
+    if not id then return req end
+    threads[#threads + 1] = ngx.thread.spawn(function()
+      local ok, err = pcall(function() src:report(id, ngx_transport.request(req)) end)
+      if not ok then failure[1] = failure[1] or err end
+    end)
+  end
+end
+
+-- Inside nginx: jobs run concurrently in light threads of this request.
+local function run_threads(src)
+  local threads, failure = {}, {}
+  local ok, err = pcall(function()
+    while not src:step() do
+      local wait = start_jobs(src, threads, failure)
+      if #threads > 0 then
+        threads = wait_any(threads, wait, failure)
+      elseif wait then
+        ngx.sleep(wait)
+      else
+        error("kaleyra.whatsapp: nothing to run, yet the batch has not finished", 0)
+      end
+    end
+  end)
+  if not ok then
+    for _, t in ipairs(threads) do ngx.thread.kill(t) end
+    error(err, 0)
+  end
+end
+
+-- Pumps src (a Batch) until it has finished.
+local function run(self, src)
+  if self._ngx then return run_threads(src) end
+  return run_one_by_one(self, src)
+end
+
+-- ---- blocking calls ----
+
+-- Checks what the engine's calls check, then makes the one-shot batch.
 local function prepare(self, name, op, msg, positional)
   if positional and type(msg) ~= "table" then
     if type(msg) ~= "string" and type(msg) ~= "number" then
@@ -161,30 +158,30 @@ local function prepare(self, name, op, msg, positional)
   elseif type(msg) ~= "table" then
     error(("bad argument #1 to '%s' (table expected, got %s)"):format(name, type(msg)), 0)
   end
-  local ok, req, err = pcall(self._core.build, self._core, op, msg)
-  if not ok then error(unplace(req), 4) end -- at the caller's line, as the engine's calls do
-  if not req then return nil, err end
-  req.timeout, req.connect_timeout = self._timeout, self._connect_timeout
-  return req
+  local ok, call, err = pcall(self._core.one, self._core, op, msg)
+  if not ok then error(unplace(call), 4) end -- at the caller's line, as the engine's calls do
+  return call, err
 end
 
 local function send_op(self, name, op, msg, positional)
   check_open(self)
   if self._ngx then ngx_transport.check_phase(name, 3) end
-  local req, err = prepare(self, name, op, msg, positional)
-  if not req then return nil, err end
+  local call, err = prepare(self, name, op, msg, positional)
+  if not call then return nil, err end
+  run(self, call)
   local res
-  res, err = perform(self, req)
+  res, err = call:result()
+  call:close()
   return res, err
 end
 
 -- One method per operation of the registry (core.ops): send_text,
 -- mark_read, ...
 for _, op in ipairs(core.ops) do
-  local method, name, positional = op.method, op.name, op.positional ~= nil
-  methods[method] = function(self, msg)
-    local r, e = send_op(self, method, name, msg, positional)
-    return r, e
+  local name, op_name, positional = op.method, op.name, op.positional ~= nil
+  methods[name] = function(self, msg)
+    local res, err = send_op(self, name, op_name, msg, positional)
+    return res, err
   end
 end
 
@@ -194,107 +191,79 @@ function methods:build(op, msg, redact)
   return self._core:build(op, msg, redact)
 end
 
-local MANY_KEYS = { concurrency = true, rate = true, on_progress = true, on_result = true }
-
-local function many_options(opts)
-  if opts == nil then return {} end
-  if type(opts) ~= "table" then
-    error("bad argument #2 to 'send_many' (table expected, got " .. type(opts) .. ")", 0)
-  end
-  for key in pairs(opts) do
-    if not MANY_KEYS[key] then error("send_many: unknown field '" .. tostring(key) .. "'", 0) end
-  end
-  local c = opts.concurrency
-  if c ~= nil and (type(c) ~= "number" or c % 1 ~= 0 or c < 1 or c > 256) then
-    error("bad argument #2 to 'send_many' (concurrency must be an integer from 1 to 256)", 0)
-  end
-  if opts.rate ~= nil and (type(opts.rate) ~= "number" or not (opts.rate > 0)) then
-    error("bad argument #2 to 'send_many' (rate must be a positive number per second)", 0)
-  end
-  for _, key in ipairs { "on_progress", "on_result" } do
-    if opts[key] ~= nil and type(opts[key]) ~= "function" then
-      error("bad argument #2 to 'send_many' (" .. key .. " must be a function)", 0)
-    end
-  end
-  return opts
-end
-
--- One item of send_many: a result or an error, never a raise for bad items.
-local function many_item(self, index, item)
-  if type(item) ~= "table" then
-    return nil, new_error("validation", ("item %d is a %s, not a message table"):format(index, type(item)),
-      { field = "item" })
-  end
-  local op = item.op
-  if op ~= nil and not SEND_OPS[op] then
-    return nil, new_error("validation", "op must name an operation, such as text or mark_read",
-      { field = "op" })
-  end
-  local msg = {}
-  for k, v in pairs(item) do if k ~= "op" then msg[k] = v end end
-  local ok, req, err = pcall(self._core.build, self._core, op or "text", msg)
-  if not ok then return nil, new_error("validation", tostring(unplace(req))) end
-  if not req then return nil, err end
-  req.timeout, req.connect_timeout = self._timeout, self._connect_timeout
-  return perform(self, req)
-end
-
---- client:send_many(list_or_iterator [, opts]): one message at a time;
--- the same results as the engine's send_many (concurrency is checked
--- but has no effect here).
+--- client:send_many(list_or_iterator [, opts]): the engine's send_many,
+-- fed by this pump; inside nginx `concurrency` requests are in flight.
 function methods:send_many(list, opts)
   check_open(self)
-  local total
-  if type(list) == "table" then
-    total = #list
-  elseif type(list) ~= "function" then
+  if type(list) ~= "table" and type(list) ~= "function" then
     error("bad argument #1 to 'send_many' (table expected, got " .. type(list) .. ")", 0)
   end
-  opts = many_options(opts)
-  if self._ngx then ngx_transport.check_phase("send_many", 2) end
-  local results, done, ok, failed = {}, 0, 0, 0
-  local start = self._clock and self._clock()
-  local index = 0
-  while true do
-    local item
-    if total then
-      if index >= total then break end
-      item = list[index + 1]
-    else
-      item = list()
-      if item == nil then break end
-    end
-    index = index + 1
-    if opts.rate and self._sleep then
-      local wait = start + (index - 1) / opts.rate - self._clock()
-      if wait > 0 then self._sleep(wait) end
-    end
-    local res, err = many_item(self, index, item)
-    local entry
-    if res then
-      entry = { ok = true, status = res.status, code = res.code, message_id = res.message_id }
-    else
-      entry = { ok = false, error = err }
-    end
-    done = done + 1
-    if res then ok = ok + 1 else failed = failed + 1 end
-    if opts.on_result then opts.on_result(index, entry) else results[index] = entry end
-    if opts.on_progress then opts.on_progress(done, total) end
+  if opts ~= nil and type(opts) ~= "table" then
+    error("bad argument #2 to 'send_many' (table expected, got " .. type(opts) .. ")", 0)
   end
-  if opts.on_result then return { total = done, ok = ok, failed = failed } end
+  local ok, batch = pcall(self._core.many, self._core, list, opts)
+  if not ok then error((unplace(batch):gsub("'many'", "'send_many'")), 2) end
+  if self._ngx then ngx_transport.check_phase("send_many", 2) end
+  run(self, batch)
+  local results = batch:result()
+  batch:close()
   return results
 end
 
-local function engine_only(name)
-  return function(self)
-    check_open(self)
-    error(("%s is not available with transport %s: it belongs to the libcurl engine; "
-      .. "call the send_* methods%s"):format(name, self._name,
-        self._ngx and " (from several requests, ngx.thread.spawn or timers to overlap them)" or ""), 0)
-  end
+-- ---- the non-blocking API, on the client's shared machine ----
+
+--- client:submit(op, msg, callback): queues msg; the callback runs from
+-- poll. true, or nil and a validation error.
+function methods:submit(op, msg, callback)
+  check_open(self)
+  return self._core:submit(op, msg, callback)
 end
-for _, name in ipairs { "submit", "poll", "pending", "fd", "timeout" } do
-  methods[name] = engine_only(name)
+
+function methods:pending()
+  check_open(self)
+  return self._core:pending()
+end
+
+--- Seconds until the client wants poll called (nil: not before an answer).
+function methods:timeout()
+  check_open(self)
+  return self._core:timeout()
+end
+
+--- client:poll([timeout]): starts what may start, waits at most timeout
+-- seconds for one job to finish, runs the finished callbacks; returns how
+-- many ran. Inside nginx the jobs run in light threads of the calling
+-- request: only that request (or timer) may poll this client.
+function methods:poll(timeout)
+  check_open(self)
+  local c = self._core
+  local n = c:deliver()
+  if n > 0 or c:pending() == 0 then return n end
+  timeout = timeout or 0
+  if self._ngx then
+    self._threads = self._threads or {}
+    local failure = {}
+    local wait = start_jobs(c, self._threads, failure)
+    if #self._threads > 0 and timeout > 0 then
+      self._threads = wait_any(self._threads, wait and math.min(wait, timeout) or timeout, failure)
+    elseif wait and timeout > 0 then
+      ngx.sleep(math.min(wait, timeout))
+    end
+  else
+    local id, req = c:next_job()
+    if id then
+      c:report(id, self._send(req))
+    elseif req and timeout > 0 then
+      self._sleep(math.min(req, timeout))
+    end
+  end
+  return n + c:deliver()
+end
+
+function methods:fd()
+  check_open(self)
+  error(("fd is not available with transport %s: there is no libcurl descriptor; "
+    .. "call poll"):format(self._name), 0)
 end
 
 --- Idempotent; also run by __close (Lua 5.4) and, for the C part, by __gc.
@@ -310,35 +279,22 @@ function Client.__tostring(self)
   return ("kaleyra.whatsapp.Client (sid %s, transport %s)"):format(self._sid, self._name)
 end
 
--- How to wait, and a clock for pacing: ngx.sleep inside nginx (where the
--- phase allows it), luasocket elsewhere, or nothing.
-local function waiting()
-  if ngx_transport.available() then
-    return function(s) if ngx_transport.phase_allows_io() then ngx.sleep(s) end end,
-      function() ngx.update_time() return ngx.now() end
-  end
+-- How to wait outside nginx: luasocket, else the sleep command.
+local function sleeper()
   local ok, socket = pcall(require, "socket")
-  if ok and type(socket) == "table" and socket.sleep and socket.gettime then
-    return socket.sleep, socket.gettime
-  end
-  return nil, nil
+  if ok and type(socket) == "table" and socket.sleep then return socket.sleep end
+  return function(s) os.execute(("sleep %.3f"):format(s)) end
 end
 
---- Wraps an open C client (which validated opts) into a transport client.
--- transport is "ngx" or a function; opts are the options new() got.
+--- Wraps an open external C client (core.new with _external, which
+-- validated opts). transport is "ngx" or a function.
 function M.new(c, transport, opts)
-  local self = setmetatable({
-    _core = c, _sid = opts.sid,
-    _timeout = opts.timeout or DEFAULT_TIMEOUT,
-    _connect_timeout = opts.connect_timeout or DEFAULT_CONNECT_TIMEOUT,
-    _retries = opts.retries or DEFAULT_RETRIES,
-  }, Client)
+  local self = setmetatable({ _core = c, _sid = opts.sid }, Client)
   if transport == "ngx" then
-    self._name, self._ngx, self._send = "ngx", true, ngx_transport.request
+    self._name, self._ngx = "ngx", true
   else
-    self._name, self._send = "function", transport
+    self._name, self._send, self._sleep = "function", transport, sleeper()
   end
-  self._sleep, self._clock = waiting()
   return self
 end
 
