@@ -115,9 +115,6 @@ $(BUILD)/%: examples/%.c $(LIBKWA)
 # valgrind sees the interpreter that loads our module.
 BUSTED_RUN = $(LUA) $$(command -v $(BUSTED))
 
-test: deps all luajit
-	$(BUSTED_RUN)
-
 demo: deps all
 	$(LUA) sandbox/sandbox --run $(LUA) examples/demo.lua
 
@@ -140,6 +137,11 @@ $(UNIT_DIR)/asan/test_%: test/test_%.c test/unit.h $(UNIT_CORE:%=src/%.c) $(HEAD
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Isrc $< -o $@ \
 	  $(UNIT_CORE:%=src/%.c) $(DEPS_LIBS)
+
+# The C unit tests, then every spec; test/all.sh ends with one line
+# "N passed, M failed" summing both.
+test: deps all luajit $(UNIT_BINS)
+	@bash test/all.sh $(UNIT_BINS) -- $(BUSTED_RUN)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do printf '%s: ' $$t; $$t; done
@@ -190,7 +192,8 @@ $(ASAN_LUA): asan/lua.c
 	  $$($(PKG_CONFIG) --libs lua$(LUA_VERSION) 2>/dev/null || echo -llua$(LUA_VERSION))
 
 # busted's --cpath goes before .busted's, so the sanitized module is loaded.
-asan: deps all luajit $(ASAN_MODULE) $(ASAN_LUA)
+asan: deps all luajit $(ASAN_MODULE) $(ASAN_LUA) $(UNIT_ASAN)
+	@set -e; for t in $(UNIT_ASAN); do printf '%s: ' $$t; $(ASAN_ENV) $$t; done
 	$(ASAN_ENV) $(ASAN_LUA) $$(command -v $(BUSTED)) --cpath='$(CURDIR)/$(ASAN_DIR)/lua/?.so'
 
 # ---- fuzzing: libFuzzer harnesses over the pure core (fuzz/*.c), seeded
