@@ -218,9 +218,16 @@ static int client_pending(lua_State *L)
     return 1;
 }
 
+/* The descriptor to wait on, or nil when the engine has none (the poll(2)
+ * backend): then wait for client:timeout() instead. */
 static int client_fd(lua_State *L)
 {
-    lua_pushinteger(L, kwa_client_fd(check_engine(L, "fd")->client));
+    int fd = kwa_client_fd(check_engine(L, "fd")->client);
+
+    if (fd < 0)
+        lua_pushnil(L);
+    else
+        lua_pushinteger(L, fd);
     return 1;
 }
 
