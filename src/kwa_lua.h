@@ -145,6 +145,9 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
 /* The registry's operation named by the string at idx; raises naming the
  * known ones otherwise. */
 const kwa_opdef_t *kwa_lua_check_op(lua_State *L, int idx);
+/* Adds core.interrupted and core.catch_interrupts to the table on top
+ * (kwa_lua_interrupt.c). */
+void kwa_lua_interrupt_module(lua_State *L);
 /* Pushes core.ops: the registry as Lua tables, for the docs and the CLI. */
 void kwa_lua_push_ops(lua_State *L);
 /* Pushes field `key` of the table at idx and leaves it on the stack (so

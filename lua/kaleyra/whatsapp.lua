@@ -24,8 +24,18 @@ local M = {
   -- array_mt, null becomes whatsapp.null.
   json_decode = core.json_decode,
   --- Interprets an HTTP answer as the engine would: parse(op, status,
-  -- body [, retry_after]) with op "send" or "publish".
+  -- body [, retry_after]) with op an operation's name ("text", "publish",
+  -- "mark_read", ...).
   parse = core.parse,
+  --- The registry of operations, as tables (see doc/operations.md).
+  ops = core.ops,
+  --- The value Ctrl-C raises once catch_interrupts() ran: compare errors
+  -- with `err == whatsapp.interrupted`.
+  interrupted = core.interrupted,
+  --- Makes SIGINT raise whatsapp.interrupted in the next Lua code the main
+  -- thread runs (as lua.c does, but a value rather than a string). For
+  -- programs; never inside nginx.
+  catch_interrupts = core.catch_interrupts,
 }
 
 local Error = core.Error

@@ -11,12 +11,13 @@
 -- Memory: the input is read one line at a time, right before it is sent;
 -- only results waiting for an earlier, slower one are held.
 --
--- Ctrl-C: Lua turns SIGINT into an "interrupted!" error raised in
--- whatever Lua code runs next. The callbacks below catch it, stop feeding
+-- Ctrl-C: kaleyra-wa makes SIGINT raise whatsapp.interrupted (a value,
+-- see whatsapp.catch_interrupts) in whatever Lua code runs next. The callbacks below catch it, stop feeding
 -- new messages, let the ones in flight finish and journal them; at most
 -- one line whose result arrived at that instant is left "unknown".
 -- @module kaleyra.whatsapp.cli.bulk
 
+local whatsapp = require "kaleyra.whatsapp"
 local input = require "kaleyra.whatsapp.cli.input"
 local journal_mod = require "kaleyra.whatsapp.cli.journal"
 local output = require "kaleyra.whatsapp.cli.output"
@@ -29,7 +30,7 @@ local UNKNOWN_NOTE = "an earlier run stopped while sending it, so the service ma
   .. " not sent again (check, then use --resend-unknown to send it anyway)"
 
 local function is_interrupt(e)
-  return tostring(e):find("interrupted!", 1, true) ~= nil
+  return e == whatsapp.interrupted
 end
 
 local function ref_of(rec)
@@ -79,9 +80,9 @@ function Run:decide(rec)
   local prior = self.journal and self.journal:prior(rec.line)
   if not prior then return nil end
   if prior.hash ~= rec.hash then
-    return failure_line(rec, { kind = "validation", field = "line", retryable = false, sent = false,
-      message = ("line %d differs from the journal's record of it; not sent"
-        .. " (use a new journal for a changed file)"):format(rec.line) }, "rejected")
+    return failure_line(rec, whatsapp.error("validation", ("line %d differs from the journal's"
+      .. " record of it; not sent (use a new journal for a changed file)"):format(rec.line),
+      { field = "line" }), "rejected")
   end
   local outcome = prior.event == "done" and prior.outcome or "unknown"
   local before = type(prior.result) == "table" and type(prior.result.error) == "table" and prior.result.error or {}
@@ -94,8 +95,8 @@ function Run:decide(rec)
     return line
   end
   if outcome == "unknown" and not self.opts.resend_unknown then
-    local err = { kind = "unknown", retryable = false, sent = true, message = UNKNOWN_NOTE,
-      code = before.code, status = before.status }
+    local err = whatsapp.error("unknown", UNKNOWN_NOTE,
+      { sent = true, code = before.code, status = before.status })
     if before.kind then err.message = ("%s (%s)"):format(UNKNOWN_NOTE, before.message or before.kind) end
     local line = failure_line(rec, err, "unknown")
     line.resumed = true
@@ -117,7 +118,7 @@ function Run:next_message()
     else
       self.handing = rec
       if self.journal and not self.journal:intent(rec.line, rec.hash) then
-        error("interrupted!") -- Ctrl-C during the fsync
+        error(whatsapp.interrupted, 0) -- Ctrl-C during the fsync
       end
       self.index = self.index + 1
       self.pending[self.index] = { seq = seq, rec = rec }
@@ -131,12 +132,6 @@ end
 function Run:on_result(i, r)
   local p = self.pending[i]
   self.pending[i] = nil
-  if not r.ok and r.error.kind == "validation" and r.error.field == nil and is_interrupt(r.error.message) then
-    -- the iterator was interrupted after choosing this line: never submitted
-    self.stop, self.interrupted = true, true
-    if p and self.journal then self.journal:outcome(p.rec.line, p.rec.hash, "failed", nil) end
-    return
-  end
   if not p then return end
   local outcome = journal_mod.outcome_of(r)
   local line = result_line(p.rec, r, outcome)
@@ -179,7 +174,7 @@ function Run:dry_run(client)
     if not line then
       local ok, req, err = pcall(client.build, client, rec.op, rec.msg, true)
       if not ok then
-        err = { kind = "validation", message = tostring(req):gsub("^[^:]*:%d+: ", "") }
+        err = whatsapp.error("validation", (tostring(req):gsub("^[^:]*:%d+: ", "")))
         req = nil
       end
       if req then

@@ -34,8 +34,8 @@ end
 local function call(fn, ...)
   local ok, res, err = pcall(fn, ...)
   if ok then return res, err end
-  if tostring(res):find("interrupted!", 1, true) then error(res, 0) end
-  return nil, message.error("validation", nil, (tostring(res):gsub("^[^:]*:%d+: ", "")))
+  if res == whatsapp.interrupted then error(res, 0) end
+  return nil, whatsapp.error("validation", (tostring(res):gsub("^[^:]*:%d+: ", "")))
 end
 
 -- One message of `op`: send it, or print its request.

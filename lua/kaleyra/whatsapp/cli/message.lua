@@ -11,19 +11,11 @@ local ops = require "kaleyra.whatsapp.cli.ops"
 
 local M = {}
 
-local CliError = {
-  __name = "kaleyra.whatsapp.cli.Error",
-  __tostring = function(e)
-    if e.field then return ("%s (%s): %s"):format(e.kind, e.field, e.message) end
-    return ("%s: %s"):format(e.kind, e.message)
-  end,
-}
-
---- An error table shaped like the library's, for problems found before
--- the library sees a message (bad JSON in an argument, an unreadable file).
+--- An error table of the library's own kind (whatsapp.error), for
+-- problems found before the library sees a message (bad JSON in an
+-- argument, an unreadable file).
 function M.error(kind, field, message)
-  return setmetatable({ kind = kind, field = field, message = message,
-    retryable = false, sent = false }, CliError)
+  return whatsapp.error(kind, message, { field = field })
 end
 
 --- "a, b;c" -> { "a", "b", "c" }; one number stays a string, so the
