@@ -52,7 +52,8 @@ build = {
         "src/kwa_loop_epoll.c", "src/kwa_loop_poll.c",
         "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
         "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
-        "src/kwa_lua_many.c", "src/kwa_lua_pump.c", "src/kwa_lua_interrupt.c",
+        "src/kwa_lua_many.c", "src/kwa_lua_batch.c", "src/kwa_lua_pump.c",
+        "src/kwa_lua_interrupt.c",
         -- the registry's operations, one file each (builtin takes no globs)
         "src/ops/text.c",
         "src/ops/cta_url.c",

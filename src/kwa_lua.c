@@ -261,7 +261,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     lua_newtable(L);                     /* M, mt, methods */
     kwa_setfuncs(L, client_methods);
     kwa_lua_send_methods(L);
-    kwa_lua_many_methods(L);
+    kwa_lua_batch_methods(L);
     kwa_lua_pump_methods(L);
     kwa_lua_codec_methods(L);
     lua_pushvalue(L, -1);

@@ -112,11 +112,12 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
                      const kwa_config_t *cfg);
 int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg);
 
-/* ---- kwa_lua_many.c: send_many and one-shot calls as batches ---- */
+/* ---- kwa_lua_batch.c: send_many and one-shot calls as batches ---- */
 
 /* Registers send_many, many and one into the methods table on top, and
- * the Batch metatable. */
-void kwa_lua_many_methods(lua_State *L);
+ * the Batch metatable. The batch core is kwa_lua_many.c; the two share
+ * kwa_lua_batch.h. */
+void kwa_lua_batch_methods(lua_State *L);
 
 /* ---- kwa_lua_json.c ---- */
 

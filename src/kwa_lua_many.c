@@ -1,39 +1,31 @@
 /*
- * kwa_lua_many.c - send_many, and the one-shot calls of Lua transports,
- * as a Batch: an object that feeds items to a policy machine while it
- * has room and records what comes back. Every transport drives the same
- * Batch, so entries, option checks and pacing cannot differ:
+ * kwa_lua_many.c - the core of a Batch (kwa_lua_batch.h): it feeds items
+ * to a policy machine while it has room, and records what comes back as
+ * send_many's entries (or hands them to on_result/on_progress). Every
+ * transport drives this same core (kwa_lua_batch.c holds the userdata,
+ * its methods and the client calls), so entries, option checks and
+ * pacing cannot differ between transports.
  *
- *   libcurl client:  c:send_many(list, opts)  drives it with kwa_client_poll
- *   Lua transports:  local b = c:many(list, opts)   -- or c:one(op, msg)
- *                    while not b:step() do <pump b:next_job/b:report> end
- *                    return b:result()
+ * Pacing (`rate`) is the machine's (kwa_dispatch_set_rate), not a clock
+ * here. A Batch of an external client has a machine of its own, so it
+ * only ever sees the jobs it submitted.
  *
- * A Batch of an external client has a machine of its own, so a send_many
- * or a blocking call only ever sees the jobs it submitted, even when many
- * nginx requests share one client. Pacing (`rate`) is the machine's
- * (kwa_dispatch_set_rate), not a clock here.
+ * Caveats: Lua code (on_result, on_progress, an iterator) runs only in
+ * the two helpers below, inside lua_pcall during b:step() or send_many,
+ * so no Lua error longjmps through a machine or libcurl frame; its first
+ * error is stashed and rethrown when the call returns (kwa_lua_enter/
+ * leave). Such code must not yield (no cosockets, no ngx.sleep): it runs
+ * under a C call.
  *
- * Lua code (on_result, on_progress, an iterator) runs only inside
- * lua_pcall from step() or send_many, never from inside a machine or
- * libcurl frame that a longjmp could skip; its first error is stashed and
- * rethrown when the call returns (kwa_lua_enter/leave). Such code must not
- * yield (no cosockets, no ngx.sleep): it runs under a C call.
+ * Ownership: see kwa_lua_batch.h; items' messages borrow the client's
+ * scratch only while one item is read and submitted.
  */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "kwa_lua.h"
-
-typedef struct batch batch_t;
-
-typedef struct slot {
-    batch_t *batch;
-    lua_Integer index;
-    struct slot *next_free;
-} slot_t;
+#include "kwa_lua_batch.h"
 
 /* Fields of the batch's registry table; the two helpers below get the
  * first four as upvalues, since they run in frames of their own. */
@@ -43,36 +35,14 @@ enum { F_LIST = 1, F_RESULTS, F_PROGRESS, F_ON_RESULT, F_SUBMIT, F_DELIVER, F_CL
 #define UP_PROGRESS lua_upvalueindex(F_PROGRESS)
 #define UP_RESULT_FN lua_upvalueindex(F_ON_RESULT)
 
-struct batch {
-    kwa_lua_client_t *ud;  /* the owner, anchored in the table at ref */
-    kwa_dispatch_t *d;     /* its own machine; NULL: the client's engine */
-    kwa_lua_jobs_t jobs;
-    int ref;               /* registry: the fields above */
-    int submit, deliver;   /* stack slots of the helpers during a call */
-    int on_progress, on_result; /* given? */
-    lua_Integer next, done, ok, failed;
-    lua_Integer total; /* -1 for an iterator until it ends */
-    size_t in_flight, concurrency;
-    int exhausted, stop;
-    int in_callback; /* which callback runs: 1 on_result, 2 on_progress */
-    int muted;       /* callbacks not to call again after one raised */
-    int closing;     /* freeing: cancelled items call nothing */
-    int one;         /* a one-shot call: keeps its result in res */
-    kwa_answer_t answer;
-    double rate;
-    slot_t *slots, *free_slots;
-    kwa_result_t item_err; /* an item that failed before sending */
-    kwa_result_t res;      /* one: the result */
-};
-
 /* ---- delivering ---- */
 
 /* pcall'd: stores the result of item slot->index, then reports progress. */
 static int many_deliver(lua_State *L)
 {
-    slot_t *slot = lua_touserdata(L, 1);
+    kwa_lua_slot_t *slot = lua_touserdata(L, 1);
     const kwa_result_t *res = lua_touserdata(L, 2);
-    batch_t *b = slot->batch;
+    kwa_lua_batch_t *b = slot->batch;
 
     lua_createtable(L, 0, 4);
     lua_pushboolean(L, res->kind == KWA_OK);
@@ -115,7 +85,7 @@ static int many_deliver(lua_State *L)
     return 0;
 }
 
-static void many_finish(batch_t *b, slot_t *slot, const kwa_result_t *res)
+static void many_finish(kwa_lua_batch_t *b, kwa_lua_slot_t *slot, const kwa_result_t *res)
 {
     b->done++;
     if (res->kind == KWA_OK)
@@ -131,8 +101,8 @@ static void many_finish(batch_t *b, slot_t *slot, const kwa_result_t *res)
 
 static void on_item_done(void *ud, kwa_result_t *res)
 {
-    slot_t *slot = ud;
-    batch_t *b = slot->batch;
+    kwa_lua_slot_t *slot = ud;
+    kwa_lua_batch_t *b = slot->batch;
 
     b->in_flight--;
     if (b->one) {
@@ -147,8 +117,8 @@ static void on_item_done(void *ud, kwa_result_t *res)
 
 /* ---- submitting ---- */
 
-/* Builds m and hands it to the batch's machine. */
-static int batch_submit(batch_t *b, const kwa_message_t *m, slot_t *slot, kwa_result_t *err)
+int kwa_lua_batch_submit(kwa_lua_batch_t *b, const kwa_message_t *m, kwa_lua_slot_t *slot,
+                         kwa_result_t *err)
 {
     kwa_request_t req;
 
@@ -163,8 +133,8 @@ static int batch_submit(batch_t *b, const kwa_message_t *m, slot_t *slot, kwa_re
  * it leaves b->item_err set; when an iterator ends it sets exhausted. */
 static int many_submit_item(lua_State *L)
 {
-    batch_t *b = lua_touserdata(L, 1);
-    slot_t *slot = lua_touserdata(L, 2);
+    kwa_lua_batch_t *b = lua_touserdata(L, 1);
+    kwa_lua_slot_t *slot = lua_touserdata(L, 2);
     kwa_lua_client_t *ud = b->ud;
     kwa_message_t msg;
     const kwa_opdef_t *op = kwa_ops[0];
@@ -195,7 +165,7 @@ static int many_submit_item(lua_State *L)
                             "op must name an operation, such as text or mark_read"), 0;
     }
     if (kwa_lua_read_message(L, item, op, 1, &ud->scratch, &msg, &b->item_err) == 0 &&
-        batch_submit(b, &msg, slot, &b->item_err) == 0) {
+        kwa_lua_batch_submit(b, &msg, slot, &b->item_err) == 0) {
         b->free_slots = slot->next_free;
         b->in_flight++;
     }
@@ -204,9 +174,9 @@ static int many_submit_item(lua_State *L)
 }
 
 /* Submits the next item, or records why it could not be sent. */
-static void many_submit_next(lua_State *L, batch_t *b)
+static void many_submit_next(lua_State *L, kwa_lua_batch_t *b)
 {
-    slot_t *slot = b->free_slots;
+    kwa_lua_slot_t *slot = b->free_slots;
     lua_Integer before = b->next;
 
     kwa_result_free(&b->item_err);
@@ -227,9 +197,7 @@ static void many_submit_next(lua_State *L, batch_t *b)
         b->exhausted = 1;
 }
 
-/* Pushes the helpers and notes their slots: every call that may deliver
- * or submit does this first. Raises if the client was closed. */
-static void prepare(lua_State *L, batch_t *b)
+void kwa_lua_batch_prepare(lua_State *L, kwa_lua_batch_t *b)
 {
     if (b->ud->client == NULL)
         luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
@@ -240,9 +208,7 @@ static void prepare(lua_State *L, batch_t *b)
     b->deliver = lua_gettop(L);
 }
 
-/* Feeds items while fewer than `concurrency` are in the machine; 1 once
- * every item has its result (or a callback raised and the rest ended). */
-static int fill(lua_State *L, batch_t *b)
+int kwa_lua_batch_fill(lua_State *L, kwa_lua_batch_t *b)
 {
     if (b->one)
         return b->in_flight == 0;
@@ -251,14 +217,14 @@ static int fill(lua_State *L, batch_t *b)
     return b->in_flight == 0 && (b->exhausted || b->stop);
 }
 
-/* ---- the Batch object ---- */
+/* ---- options ---- */
 
 static const char *const many_keys[] = {
     "concurrency", "rate", "on_progress", "on_result", NULL};
 
 /* Reads send_many's options at idx into b and the table at tbl; raises
  * on bad ones. Returns the concurrency. */
-static size_t many_options(lua_State *L, int idx, batch_t *b, int tbl)
+static size_t many_options(lua_State *L, int idx, kwa_lua_batch_t *b, int tbl)
 {
     lua_Number concurrency = KWA_DEFAULT_CONCURRENCY;
 
@@ -296,19 +262,10 @@ static size_t many_options(lua_State *L, int idx, batch_t *b, int tbl)
     return (size_t)concurrency;
 }
 
-static batch_t *check_batch(lua_State *L)
+/* ---- making and freeing ---- */
+
+void kwa_lua_batch_free(lua_State *L, kwa_lua_batch_t *b)
 {
-    batch_t *b = luaL_checkudata(L, 1, KWA_LUA_BATCH);
-
-    if (b->ref == LUA_NOREF)
-        luaL_error(L, "attempt to use a closed " KWA_LUA_BATCH);
-    return b;
-}
-
-static int batch_close(lua_State *L)
-{
-    batch_t *b = luaL_checkudata(L, 1, KWA_LUA_BATCH);
-
     b->closing = 1;
     kwa_dispatch_free(b->d); /* cancels what is left, calling no Lua */
     b->d = NULL;
@@ -321,16 +278,12 @@ static int batch_close(lua_State *L)
         kwa_lua_jobs_free(L, &b->jobs);
         b->ref = LUA_NOREF;
     }
-    return 0;
 }
 
-/* Creates a Batch of the client at 1 (handle first: zeroed, with its
- * metatable, before any C allocation) and its table at the returned
- * slot. own: give it a machine of its own (an external client). */
-static batch_t *batch_new(lua_State *L, kwa_lua_client_t *ud, int own, size_t concurrency,
-                          int *tbl)
+kwa_lua_batch_t *kwa_lua_batch_new(lua_State *L, kwa_lua_client_t *ud, int own,
+                                   size_t concurrency, int *tbl)
 {
-    batch_t *b = kwa_newuserdata(L, sizeof *b);
+    kwa_lua_batch_t *b = kwa_newuserdata(L, sizeof *b);
     const kwa_config_t *cfg = kwa_client_config(ud->client);
     size_t i;
 
@@ -362,13 +315,11 @@ static batch_t *batch_new(lua_State *L, kwa_lua_client_t *ud, int own, size_t co
     return b;
 }
 
-/* Reads send_many's arguments (list at 2, options at 3) into a new
- * Batch, left on the stack under its table; returns it. */
-static batch_t *many_new(lua_State *L, kwa_lua_client_t *ud, int own)
+kwa_lua_batch_t *kwa_lua_batch_many(lua_State *L, kwa_lua_client_t *ud, int own)
 {
     lua_Integer total;
     size_t concurrency;
-    batch_t *b, probe;
+    kwa_lua_batch_t *b, probe;
     int tbl, i;
 
     if (lua_isfunction(L, 2)) {
@@ -380,7 +331,7 @@ static batch_t *many_new(lua_State *L, kwa_lua_client_t *ud, int own)
     memset(&probe, 0, sizeof probe);
     lua_createtable(L, 2, 0); /* options are checked before anything is made */
     concurrency = many_options(L, 3, &probe, lua_gettop(L));
-    b = batch_new(L, ud, own, concurrency, &tbl);
+    b = kwa_lua_batch_new(L, ud, own, concurrency, &tbl);
     b->rate = probe.rate;
     b->on_progress = probe.on_progress;
     b->on_result = probe.on_result;
@@ -412,8 +363,7 @@ static batch_t *many_new(lua_State *L, kwa_lua_client_t *ud, int own)
     return b;
 }
 
-/* Pushes what send_many returns: the results, or the summary. */
-static int many_result(lua_State *L, batch_t *b)
+int kwa_lua_batch_push_many(lua_State *L, kwa_lua_batch_t *b)
 {
     if (b->on_result) {
         lua_createtable(L, 0, 3);
@@ -428,147 +378,4 @@ static int many_result(lua_State *L, batch_t *b)
     lua_rawgeti(L, LUA_REGISTRYINDEX, b->ref);
     lua_rawgeti(L, -1, F_RESULTS);
     return 1;
-}
-
-/* c:send_many(list, opts) of a libcurl client: the batch, driven here. */
-static int client_send_many(lua_State *L)
-{
-    kwa_lua_client_t *ud = kwa_lua_check_client(L);
-    kwa_dispatch_t *engine;
-    kwa_lua_saved_t saved;
-    batch_t *b;
-
-    if (ud->external)
-        luaL_error(L, "send_many of a client whose transport is Lua is a batch: c:many()");
-    b = many_new(L, ud, 0);
-    lua_replace(L, 3); /* the batch stays on the stack until the end */
-    lua_settop(L, 3);
-    engine = kwa_client_dispatch(ud->client); /* the engine's machine */
-    kwa_lua_enter(L, ud, &saved);
-    prepare(L, b);
-    kwa_client_set_concurrency(ud->client, b->concurrency);
-    if (engine != NULL)
-        kwa_dispatch_set_rate(engine, b->rate);
-    while (!fill(L, b))
-        kwa_client_poll(ud->client, 1000); /* the machine paces the starts */
-    if (engine != NULL)
-        kwa_dispatch_set_rate(engine, 0);
-    kwa_client_set_concurrency(ud->client, ud->concurrency);
-    kwa_result_free(&b->item_err);
-    kwa_lua_leave(L, ud, &saved);
-    return many_result(L, b);
-}
-
-/* c:many(list, opts) of an external client -> Batch */
-static int client_many(lua_State *L)
-{
-    kwa_lua_client_t *ud = kwa_lua_check_client(L);
-
-    if (!ud->external)
-        luaL_error(L, "many() is for clients whose transport is Lua; call send_many");
-    many_new(L, ud, 1);
-    return 1;
-}
-
-/* c:one(op, msg) of an external client -> Batch | nil, err (an invalid
- * message: nothing was made). */
-static int client_one(lua_State *L)
-{
-    kwa_lua_client_t *ud = kwa_lua_check_client(L);
-    const kwa_opdef_t *op = kwa_lua_check_op(L, 2);
-    kwa_message_t m;
-    batch_t *b;
-    int tbl;
-
-    if (!ud->external)
-        luaL_error(L, "one() is for clients whose transport is Lua; call the send_* methods");
-    b = batch_new(L, ud, 1, 1, &tbl);
-    lua_pop(L, 1);
-    b->one = 1;
-    b->answer = op->answer;
-    kwa_result_free(&ud->res);
-    if (kwa_lua_read_message(L, 3, op, 0, &ud->scratch, &m, &ud->res) != 0 ||
-        batch_submit(b, &m, b->free_slots, &ud->res) != 0) {
-        kwa_lua_scratch_release(&ud->scratch);
-        return kwa_lua_push_result(L, &ud->res, b->answer);
-    }
-    kwa_lua_scratch_release(&ud->scratch);
-    b->free_slots = NULL;
-    b->in_flight = 1;
-    lua_settop(L, 4); /* the batch */
-    return 1;
-}
-
-/* b:step() -> true once finished: delivers, then feeds the machine. */
-static int batch_step(lua_State *L)
-{
-    batch_t *b = check_batch(L);
-    kwa_lua_saved_t saved;
-    int finished;
-
-    kwa_lua_enter(L, b->ud, &saved);
-    prepare(L, b);
-    if (b->d != NULL)
-        kwa_dispatch_deliver(b->d);
-    finished = fill(L, b);
-    kwa_lua_leave(L, b->ud, &saved);
-    lua_pushboolean(L, finished);
-    return 1;
-}
-
-static int batch_next_job(lua_State *L)
-{
-    batch_t *b = check_batch(L);
-
-    if (b->ud->client == NULL)
-        luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
-    return kwa_lua_next_job(L, b->d, &b->jobs, kwa_client_config(b->ud->client));
-}
-
-static int batch_report(lua_State *L)
-{
-    batch_t *b = check_batch(L);
-
-    return kwa_lua_report(L, b->d, &b->jobs, 2);
-}
-
-/* b:result(): send_many's results (or summary), or a call's result. */
-static int batch_result(lua_State *L)
-{
-    batch_t *b = check_batch(L);
-
-    luaL_argcheck(L, b->in_flight == 0, 1, "the batch has not finished");
-    if (b->one)
-        return kwa_lua_push_result(L, &b->res, b->answer);
-    return many_result(L, b);
-}
-
-static const luaL_Reg batch_methods[] = {
-    {"step", batch_step},
-    {"next_job", batch_next_job},
-    {"report", batch_report},
-    {"result", batch_result},
-    {"close", batch_close},
-    {NULL, NULL},
-};
-
-static const luaL_Reg client_methods[] = {
-    {"send_many", client_send_many},
-    {"many", client_many},
-    {"one", client_one},
-    {NULL, NULL},
-};
-
-void kwa_lua_many_methods(lua_State *L)
-{
-    kwa_setfuncs(L, client_methods);
-    luaL_newmetatable(L, KWA_LUA_BATCH); /* methods, mt */
-    lua_pushcfunction(L, batch_close);
-    lua_setfield(L, -2, "__gc");
-    lua_pushcfunction(L, batch_close);
-    lua_setfield(L, -2, "__close");
-    lua_newtable(L);
-    kwa_setfuncs(L, batch_methods);
-    lua_setfield(L, -2, "__index");
-    lua_pop(L, 1);
 }

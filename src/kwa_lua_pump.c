@@ -14,7 +14,7 @@
  *
  * These work on an external client's shared machine (core.new with the
  * internal `_external` flag: no libcurl) and, through kwa_lua_next_job
- * and kwa_lua_report, on every Batch's own machine (kwa_lua_many.c).
+ * and kwa_lua_report, on every Batch's own machine (kwa_lua_batch.c).
  * `now` is always read here (CLOCK_MONOTONIC): Lua does no time sums.
  *
  * Caveats: a job id is valid from next_job until its report; reporting

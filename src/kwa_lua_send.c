@@ -2,7 +2,7 @@
  * kwa_lua_send.c - the client's sending methods: blocking calls (one per
  * operation of the registry: send_text, mark_read, ...) and the
  * non-blocking API (submit, poll, pending, fd, timeout); send_many is a
- * batch (kwa_lua_many.c). Also the enter/leave/stash machinery they all share.
+ * batch (kwa_lua_batch.c). Also the enter/leave/stash machinery they all share.
  *
  * All of them drive the one engine of the client. An external client
  * (kwa_lua_pump.c) has no engine: its blocking calls and poll belong to

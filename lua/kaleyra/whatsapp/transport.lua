@@ -3,7 +3,7 @@
 -- kaleyra/whatsapp/ngx.lua) or any function the user gives.
 --
 -- This file is an I/O pump and nothing more. The C policy machine
--- (src/kwa_dispatch.c, through src/kwa_lua_pump.c and kwa_lua_many.c)
+-- (src/kwa_dispatch.c, through src/kwa_lua_pump.c and kwa_lua_batch.c)
 -- validates and builds every request, decides when each attempt starts
 -- (concurrency, `rate`, backoff, Retry-After), what an outcome means
 -- (kind, sent, retryable) and whether to retry. The pump only loops:
