@@ -50,4 +50,20 @@ describe("whatsapp.catch_interrupts", function()
     assert.equals(0, code, out)
     assert.equals("false\ttrue\n", out)
   end)
+
+  it("stops send_many when its iterator is interrupted, raising the value, not failing an item", function()
+    local code, out = child [[
+      local c = assert(w.new { sid = "HXAP16XXXXXX97IN", api_key = "A0000000000000000000000000000003",
+        from = "+918000000001", base_url = "http://127.0.0.1:9", retries = 0 })
+      local n, results = 0, 0
+      local ok, e = pcall(c.send_many, c, function()
+        n = n + 1
+        if n == 2 then error(w.interrupted) end
+        if n < 4 then return { to = "+919000000001", body = "x" } end
+      end, { on_result = function() results = results + 1 end })
+      print(ok, e == w.interrupted, results)
+    ]]
+    assert.equals(0, code, out)
+    assert.equals("false\ttrue\t1\n", out)
+  end)
 end)

@@ -91,6 +91,9 @@ void kwa_lua_send_methods(lua_State *L);
  * lua_pcall, and the first error one raises is stashed. Raises if a
  * callback of this client is running (callbacks may not drive it). */
 void kwa_lua_enter(lua_State *L, kwa_lua_client_t *ud, kwa_lua_saved_t *saved);
+/* Keeps the error on top of ud->L (a failed pcall's) to rethrow at
+ * leave, unless an earlier one is kept already (then pops it). */
+void kwa_lua_stash_error(kwa_lua_client_t *ud);
 /* Ends it; rethrows the stashed error (does not return then). */
 void kwa_lua_leave(lua_State *L, kwa_lua_client_t *ud, const kwa_lua_saved_t *saved);
 /* Runs f(a, b) protected on ud->L, f being the value at stack slot fn

@@ -178,15 +178,24 @@ static void many_submit_next(lua_State *L, kwa_lua_batch_t *b)
 {
     kwa_lua_slot_t *slot = b->free_slots;
     lua_Integer before = b->next;
+    const char *why;
 
     kwa_result_free(&b->item_err);
     lua_pushvalue(L, b->submit);
     lua_pushlightuserdata(L, b);
     lua_pushlightuserdata(L, slot);
     if (lua_pcall(L, 2, 0, 0) != 0) {
+        if (lua_type(L, -1) != LUA_TSTRING) {
+            /* an error value, not a bad message (whatsapp.interrupted
+             * from the iterator, say): no item failed; stop feeding and
+             * raise it once the messages in flight are done */
+            kwa_lua_stash_error(b->ud);
+            b->stop = 1;
+            return;
+        }
         /* an item that raised (unknown key, wrong type) fails alone */
-        const char *why = lua_tostring(L, -1);
-        kwa_fail(&b->item_err, KWA_VALIDATION, NULL, "%s", why ? why : "invalid item");
+        why = lua_tostring(L, -1);
+        kwa_fail(&b->item_err, KWA_VALIDATION, NULL, "%s", why);
         lua_pop(L, 1);
         if (b->next == before)
             slot->index = b->next++;

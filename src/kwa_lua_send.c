@@ -61,7 +61,7 @@ void kwa_lua_leave(lua_State *L, kwa_lua_client_t *ud, const saved_t *saved)
 }
 
 /* Called with a failed pcall's error on top of ud->L: keep the first. */
-static void stash_error(kwa_lua_client_t *ud)
+void kwa_lua_stash_error(kwa_lua_client_t *ud)
 {
     if (ud->stash == 0)
         ud->stash = lua_gettop(ud->L);
@@ -82,7 +82,7 @@ int kwa_lua_protected(kwa_lua_client_t *ud, int fn, lua_CFunction cf, void *a, v
     lua_pushlightuserdata(L, a);
     lua_pushlightuserdata(L, b);
     if (lua_pcall(L, 2, 0, 0) != 0) {
-        stash_error(ud);
+        kwa_lua_stash_error(ud);
         return -1;
     }
     return 0;
