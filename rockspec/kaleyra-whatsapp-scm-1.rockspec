@@ -14,6 +14,8 @@ description = {
     Text, call-to-action URL and WhatsApp Flow messages, and Flow
     publishing, validated before they are sent, over libcurl with TLS
     verification and connection reuse. Lua tables in, Lua tables out.
+    Needs libcurl 7.80 or newer and cJSON; POSIX (epoll on Linux, poll(2)
+    elsewhere); tested on Linux only.
   ]],
   license = "MIT",
 }

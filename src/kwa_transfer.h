@@ -14,6 +14,10 @@
 
 #include <curl/curl.h>
 
+#if LIBCURL_VERSION_NUM < 0x075000
+#error "kaleyra-whatsapp needs libcurl 7.80 or newer (CURLOPT_PREREQFUNCTION)"
+#endif
+
 #include "kwa_dispatch.h"
 
 typedef struct kwa_transfer {
