@@ -28,7 +28,12 @@ static lua_State *volatile target;
 
 static void raise_interrupt(lua_State *L, lua_Debug *ar)
 {
-    (void)ar;
+    /* Lua 5.4 turns an error inside a finalizer into a warning, which
+     * would swallow the interrupt: stay armed until the next call or
+     * instruction outside one. */
+    if (lua_getinfo(L, "n", ar) && ar->namewhat != NULL && ar->name != NULL &&
+        strcmp(ar->namewhat, "metamethod") == 0 && strcmp(ar->name, "__gc") == 0)
+        return;
     lua_sethook(L, NULL, 0, 0);
     lua_getfield(L, LUA_REGISTRYINDEX, KWA_LUA_INTERRUPTED);
     lua_error(L);
