@@ -118,6 +118,16 @@ void kwa_args_release(kwa_args_t *a);
     {"extra_info", KWA_FT_EXTRA, 0, 0, 0, "{ ref, ref1, ref2, wa_source }: echoed in reports and callbacks", NULL, NULL}
 #define KWA_FIELD_END {NULL, KWA_FT_STRING, 0, 0, 0, NULL, NULL, NULL}
 
+/* The header/body/footer frame of an interactive message. */
+#define KWA_FIELD_HEADER                                                    \
+    {"header", KWA_FT_TEXT_OR_TABLE, 0, 0, 60,                              \
+     "text header (at most 60 characters), or a header object",             \
+     kwa_check_header_field, NULL}
+#define KWA_FIELD_BODY \
+    {"body", KWA_FT_STRING, 1, 1, 1024, "body text, 1 to 1024 characters", NULL, NULL}
+#define KWA_FIELD_FOOTER \
+    {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL}
+
 /* {"messaging_object": {messaging_product, recipient_type, to, type},
  * "extra_info": ...}; sets *mo. NULL on allocation failure. */
 cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,

@@ -493,21 +493,6 @@ static void test_every_op(void)
 
 /* ---- extra_info: refs cut at 255 characters, wa_source ---- */
 
-static char *repeat(const char *unit, size_t n)
-{
-    size_t len = strlen(unit), i;
-    char *s = malloc(len * n + 1);
-
-    if (s == NULL) {
-        perror("malloc");
-        exit(2);
-    }
-    for (i = 0; i < n; i++)
-        memcpy(s + i * len, unit, len);
-    s[len * n] = '\0';
-    return s;
-}
-
 /* Builds text with extra_info x and returns the body's extra_info (in
  * *body, to delete), or NULL. */
 static const cJSON *extra_of(cJSON *x, cJSON **body)
@@ -553,9 +538,9 @@ static void test_extra_info(void)
     size_t i, k;
 
     for (i = 0; i < sizeof refs / sizeof refs[0]; i++) {
-        char *tail = repeat(refs[i].unit, refs[i].n);
+        char *tail = unit_repeat(refs[i].unit, refs[i].n);
         char *in = malloc(strlen(refs[i].prefix) + strlen(tail) + 1);
-        char *want_tail = repeat(refs[i].unit, refs[i].want_n);
+        char *want_tail = unit_repeat(refs[i].unit, refs[i].want_n);
         char *want = malloc(strlen(refs[i].prefix) + strlen(want_tail) + 1);
 
         strcpy(in, refs[i].prefix);
@@ -617,7 +602,7 @@ static void test_size_limit(void)
 
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
         cJSON *m = parse(rows[i].fields), *parent = m, *stack[8];
-        char *big = repeat("x", rows[i].n);
+        char *big = unit_repeat("x", rows[i].n);
         size_t depth = 0;
         kwa_request_t req;
         kwa_result_t err;

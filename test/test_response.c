@@ -291,21 +291,6 @@ static void test_reuse(void)
     kwa_result_free(NULL);
 }
 
-static char *repeat(const char *unit, size_t n)
-{
-    size_t len = strlen(unit), i;
-    char *s = malloc(len * n + 1);
-
-    if (s == NULL) {
-        perror("malloc");
-        exit(2);
-    }
-    for (i = 0; i < n; i++)
-        memcpy(s + i * len, unit, len);
-    s[len * n] = '\0';
-    return s;
-}
-
 /* Long values are cut to their buffer, on a character boundary. */
 static void test_truncation(void)
 {
@@ -344,7 +329,7 @@ static void test_truncation(void)
     size_t i;
 
     for (i = 0; i < sizeof t / sizeof t[0]; i++) {
-        char *value = repeat(t[i].unit, t[i].n);
+        char *value = unit_repeat(t[i].unit, t[i].n);
         char *body = malloc(strlen(t[i].fmt) + strlen(value) + strlen(t[i].tail) + 1);
         const char *got;
         kwa_result_t res;

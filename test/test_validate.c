@@ -31,22 +31,6 @@ static void expect(int rc, const kwa_result_t *err, const char *field,
         CHECK(strstr(err->message, value) == NULL);
 }
 
-/* A string of n copies of unit (freed by the caller). */
-static char *repeat(const char *unit, size_t n)
-{
-    size_t len = strlen(unit), i;
-    char *s = malloc(len * n + 1);
-
-    if (s == NULL) {
-        perror("malloc");
-        exit(2);
-    }
-    for (i = 0; i < n; i++)
-        memcpy(s + i * len, unit, len);
-    s[len * n] = '\0';
-    return s;
-}
-
 /* ---- kwa_utf8_count ---- */
 
 static const struct {
@@ -275,7 +259,7 @@ static const struct {
 static void test_extra_info_lengths(void)
 {
     kwa_extra_info_t x = {NULL, NULL, NULL, NULL};
-    char *s = repeat("\xE2\x82\xAC", 1000);
+    char *s = unit_repeat("\xE2\x82\xAC", 1000);
     kwa_result_t err;
 
     /* refs are cut later, not refused: any length of valid UTF-8 passes */
@@ -286,14 +270,14 @@ static void test_extra_info_lengths(void)
     x.ref = NULL;
     free(s);
 
-    s = repeat("a", 64);
+    s = unit_repeat("a", 64);
     memset(&err, 0, sizeof err);
     x.wa_source = s;
     UNIT_CASE("wa_source of 64 characters");
     expect(kwa_check_extra_info(&err, &x), &err, NULL, NULL);
     free(s);
 
-    s = repeat("a", 65);
+    s = unit_repeat("a", 65);
     memset(&err, 0, sizeof err);
     x.wa_source = s;
     UNIT_CASE("wa_source of 65 characters");
@@ -323,7 +307,7 @@ static void test_text_lengths(void)
     size_t i;
 
     for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        char *s = repeat(rows[i].unit, rows[i].n);
+        char *s = unit_repeat(rows[i].unit, rows[i].n);
         kwa_result_t err;
 
         memset(&err, 0, sizeof err);
@@ -337,7 +321,7 @@ static void test_text_lengths(void)
 
     /* a URL past 2000 characters */
     {
-        char *path = repeat("a", 2000 - strlen("https://x/"));
+        char *path = unit_repeat("a", 2000 - strlen("https://x/"));
         char *url = malloc(strlen(path) + 16);
         kwa_result_t err;
 

@@ -11,6 +11,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static int unit_passed, unit_failed;
@@ -58,6 +59,23 @@ static const char *unit_case = ""; /* the table row being checked */
 
 /* Names the table row for the messages of the checks that follow. */
 #define UNIT_CASE(name) (unit_case = (name))
+
+/* A string of n copies of unit, for length limits (the caller frees it;
+ * exits on out of memory, which a test cannot recover from). */
+static inline char *unit_repeat(const char *unit, size_t n)
+{
+    size_t len = strlen(unit), i;
+    char *s = malloc(len * n + 1);
+
+    if (s == NULL) {
+        perror("malloc");
+        exit(2);
+    }
+    for (i = 0; i < n; i++)
+        memcpy(s + i * len, unit, len);
+    s[len * n] = '\0';
+    return s;
+}
 
 #define UNIT_DONE()                                                 \
     do {                                                            \

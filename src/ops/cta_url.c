@@ -8,11 +8,9 @@ enum { TO, HEADER, BODY, FOOTER, DISPLAY_TEXT, URL, FROM, EXTRA };
 
 static const kwa_field_t fields[] = {
     [TO] = KWA_FIELD_TO,
-    [HEADER] = {"header", KWA_FT_TEXT_OR_TABLE, 0, 0, 60,
-                "text header (at most 60 characters), or a header object",
-                kwa_check_header_field, NULL},
-    [BODY] = {"body", KWA_FT_STRING, 1, 1, 1024, "body text, 1 to 1024 characters", NULL, NULL},
-    [FOOTER] = {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL},
+    [HEADER] = KWA_FIELD_HEADER,
+    [BODY] = KWA_FIELD_BODY,
+    [FOOTER] = KWA_FIELD_FOOTER,
     [DISPLAY_TEXT] = {"display_text", KWA_FT_STRING, 1, 1, 20,
                       "button label, 1 to 20 characters", NULL, NULL},
     [URL] = {"url", KWA_FT_STRING, 1, 1, 2000, "absolute http(s) URL the button opens",

@@ -86,11 +86,9 @@ static const kwa_subfield_t flow_flags[] = {
 
 static const kwa_field_t fields[] = {
     [TO] = KWA_FIELD_TO,
-    [HEADER] = {"header", KWA_FT_TEXT_OR_TABLE, 0, 0, 60,
-                "text header (at most 60 characters), or a header object",
-                kwa_check_header_field, NULL},
-    [BODY] = {"body", KWA_FT_STRING, 1, 1, 1024, "body text, 1 to 1024 characters", NULL, NULL},
-    [FOOTER] = {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL},
+    [HEADER] = KWA_FIELD_HEADER,
+    [BODY] = KWA_FIELD_BODY,
+    [FOOTER] = KWA_FIELD_FOOTER,
     [FLOW] = {"flow", KWA_FT_TABLE, 1, 0, 0,
               "Meta's action.parameters: flow_id or flow_name, flow_cta, flow_token, ...",
               check_parameters, flow_flags},
