@@ -260,10 +260,11 @@ function methods:poll(timeout)
   return n + c:deliver()
 end
 
+--- nil: there is no descriptor to wait on (as with the poll(2) backend);
+-- wait at most timeout() seconds between polls.
 function methods:fd()
   check_open(self)
-  error(("fd is not available with transport %s: there is no libcurl descriptor; "
-    .. "call poll"):format(self._name), 0)
+  return nil
 end
 
 --- Idempotent; also run by __close (Lua 5.4) and, for the C part, by __gc.
