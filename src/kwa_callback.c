@@ -812,7 +812,13 @@ static int dispatch(cb_ctx_t *c, const cJSON *root, kwa_result_t *err)
         return 0;
     }
     if (cJSON_IsString(member(root, "from")) && cJSON_IsString(member(root, "type"))) {
-        parse_flat_message(c, root);
+        const cJSON *inner = member(root, member(root, "type")->valuestring);
+        cb_where_t none = {NULL, NULL};
+        /* a bare Meta message object (forwarded alone), or Kaleyra's profile */
+        if (cJSON_IsObject(inner) || cJSON_IsArray(inner))
+            parse_message(c, root, &none, "body");
+        else
+            parse_flat_message(c, root);
         return 0;
     }
     new_event(c, "unknown", root, NULL);

@@ -90,30 +90,36 @@ static int check_basic(lua_State *L)
     const char *why, *header = header_arg(L, 1, &why);
     const char *user = luaL_checkstring(L, 2), *password = luaL_checkstring(L, 3);
     const char *reason = NULL;
+    int ok;
 
     if (why != NULL)
         return verdict(L, 0, why);
-    return verdict(L, kwa_callback_check_basic(header, user, password, &reason), reason);
+    ok = kwa_callback_check_basic(header, user, password, &reason);
+    return verdict(L, ok, reason);
 }
 
 static int check_bearer(lua_State *L)
 {
     const char *why, *header = header_arg(L, 1, &why);
     const char *token = luaL_checkstring(L, 2), *reason = NULL;
+    int ok;
 
     if (why != NULL)
         return verdict(L, 0, why);
-    return verdict(L, kwa_callback_check_bearer(header, token, &reason), reason);
+    ok = kwa_callback_check_bearer(header, token, &reason);
+    return verdict(L, ok, reason);
 }
 
 static int check_header(lua_State *L)
 {
     const char *why, *value = header_arg(L, 1, &why);
     const char *expected = luaL_checkstring(L, 2), *reason = NULL;
+    int ok;
 
     if (why != NULL)
         return verdict(L, 0, why);
-    return verdict(L, kwa_callback_check_header(value, expected, &reason), reason);
+    ok = kwa_callback_check_header(value, expected, &reason);
+    return verdict(L, ok, reason);
 }
 
 static int verify_signature(lua_State *L)
@@ -122,11 +128,12 @@ static int verify_signature(lua_State *L)
     const char *body = luaL_checklstring(L, 1, &len);
     const char *why, *header = header_arg(L, 2, &why);
     const char *secret = luaL_checkstring(L, 3), *reason = NULL;
+    int ok;
 
     if (why != NULL)
         return verdict(L, 0, why);
-    return verdict(L, kwa_callback_verify_signature(body, len, header, secret, &reason),
-                   reason);
+    ok = kwa_callback_verify_signature(body, len, header, secret, &reason);
+    return verdict(L, ok, reason);
 }
 
 static const luaL_Reg callback_funcs[] = {
