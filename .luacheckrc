@@ -23,6 +23,7 @@ files["sandbox/sandbox"] = { globals = { "_" }, max_line_length = false }
 files["lua/kaleyra/whatsapp.lua"] = { read_globals = { "ngx" } }
 files["lua/kaleyra/whatsapp/ngx.lua"] = { read_globals = { "ngx" } }
 files["lua/kaleyra/whatsapp/transport.lua"] = { read_globals = { "ngx" } }
+files["lua/kaleyra/whatsapp/receiver.lua"] = { std = "luajit", read_globals = { "ngx" } }
 -- code that runs inside OpenResty itself (LuaJIT, global ngx)
 files["spec/support/openresty_app.lua"] = { std = "luajit", globals = { "ngx" } }
 files["examples/openresty"] = { std = "luajit", globals = { "ngx" } }

@@ -32,6 +32,7 @@ build = {
     ["kaleyra.whatsapp"] = "lua/kaleyra/whatsapp.lua",
     ["kaleyra.whatsapp.transport"] = "lua/kaleyra/whatsapp/transport.lua",
     ["kaleyra.whatsapp.ngx"] = "lua/kaleyra/whatsapp/ngx.lua",
+    ["kaleyra.whatsapp.receiver"] = "lua/kaleyra/whatsapp/receiver.lua",
     -- the kaleyra-wa command (Lua 5.3+; argparse from Debian's lua-argparse)
     ["kaleyra.whatsapp.cli.args"] = "lua/kaleyra/whatsapp/cli/args.lua",
     ["kaleyra.whatsapp.cli.bulk"] = "lua/kaleyra/whatsapp/cli/bulk.lua",
