@@ -36,6 +36,7 @@ build = {
     -- the kaleyra-wa command (Lua 5.3+; argparse from Debian's lua-argparse)
     ["kaleyra.whatsapp.cli.args"] = "lua/kaleyra/whatsapp/cli/args.lua",
     ["kaleyra.whatsapp.cli.bulk"] = "lua/kaleyra/whatsapp/cli/bulk.lua",
+    ["kaleyra.whatsapp.cli.callbacks"] = "lua/kaleyra/whatsapp/cli/callbacks.lua",
     ["kaleyra.whatsapp.cli.csv"] = "lua/kaleyra/whatsapp/cli/csv.lua",
     ["kaleyra.whatsapp.cli.input"] = "lua/kaleyra/whatsapp/cli/input.lua",
     ["kaleyra.whatsapp.cli.journal"] = "lua/kaleyra/whatsapp/cli/journal.lua",
