@@ -47,7 +47,7 @@ export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/?.lua;$(CURDIR)/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
 
 .PHONY: all deps test demo sandbox valgrind example rock bench luajit clean help asan fuzz soak
-.PHONY: shared install uninstall lint docs docs-check unit unit-asan
+.PHONY: shared install uninstall lint docs docs-check unit unit-asan bench-callbacks
 
 all: $(MODULE) $(LIBKWA) $(EXAMPLE)
 
@@ -71,6 +71,7 @@ help:
 	@echo "               kaleyra-wa --help) and the LDoc reference, in build/docs"
 	@echo "make docs-check  fail if the generated doc/ pages differ from the committed ones"
 	@echo "make bench     benchmark against the sandbox; writes bench/RESULTS.md"
+	@echo "make bench-callbacks  wrk against the nginx callback receiver (10 s): events/s"
 
 # Installs only what is missing, so it is quick when everything is there.
 deps:
@@ -165,6 +166,10 @@ rock: deps
 # Installs wrk, python3-requests and curl if missing; ~2.5 minutes on 2 cores.
 bench: deps all
 	bash bench/run.sh
+
+# The callback receiver under wrk for BENCH_SECONDS (10): events/s, none lost.
+bench-callbacks: deps all luajit
+	bash bench/callbacks.sh
 
 # ---- sanitizers: the module and a small Lua interpreter (asan/lua.c) built
 # with ASan + UBSan, so no LD_PRELOAD leaks into the processes the specs
