@@ -16,6 +16,8 @@ files["spec"] = { std = "+busted", max_line_length = 150 }
 files["sandbox/standin.lua"] = { std = "luajit", globals = { "ngx" }, max_line_length = false }
 files["sandbox/standin_shape.lua"] = { std = "luajit" }
 files["sandbox/standin_account.lua"] = { std = "luajit" }
+files["sandbox/standin_callback.lua"] = { std = "luajit", globals = { "ngx" } }
+files["sandbox/receiver_app.lua"] = { std = "luajit", globals = { "ngx" } }
 -- sh and Lua at once: Lua reads the sh part as a long string assigned to _
 files["sandbox/sandbox"] = { globals = { "_" }, max_line_length = false }
 
@@ -23,6 +25,7 @@ files["sandbox/sandbox"] = { globals = { "_" }, max_line_length = false }
 files["lua/kaleyra/whatsapp.lua"] = { read_globals = { "ngx" } }
 files["lua/kaleyra/whatsapp/ngx.lua"] = { read_globals = { "ngx" } }
 files["lua/kaleyra/whatsapp/transport.lua"] = { read_globals = { "ngx" } }
+files["lua/kaleyra/whatsapp/receiver.lua"] = { std = "luajit", globals = { "ngx" } }
 -- code that runs inside OpenResty itself (LuaJIT, global ngx)
 files["spec/support/openresty_app.lua"] = { std = "luajit", globals = { "ngx" } }
 files["examples/openresty"] = { std = "luajit", globals = { "ngx" } }

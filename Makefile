@@ -12,18 +12,18 @@ BUSTED     ?= busted
 
 WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
-DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl libcjson 2>/dev/null || echo -lcurl -lcjson) -lm
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl libcjson libcrypto 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl libcjson libcrypto 2>/dev/null || echo -lcurl -lcjson -lcrypto) -lm
 ALL_CFLAGS  = -std=c99 -fPIC $(WARN) $(CFLAGS) $(DEPS_CFLAGS)
 
 BUILD   = build
 # Every file of src/ops/ is one operation of the registry (src/kwa_op.c).
 OPS     = $(patsubst src/%.c,%,$(wildcard src/ops/*.c))
 PURE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response \
-          kwa_retry kwa_op $(OPS) kwa_dispatch
+          kwa_retry kwa_op $(OPS) kwa_dispatch kwa_callback kwa_callback_auth
 CORE    = $(PURE) kwa_loop_epoll kwa_loop_poll kwa_transfer kwa_engine kwa_client
 BINDING = kwa_lua kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec kwa_lua_ops \
-          kwa_lua_many kwa_lua_batch kwa_lua_pump kwa_lua_interrupt
+          kwa_lua_many kwa_lua_batch kwa_lua_pump kwa_lua_interrupt kwa_lua_callback
 CORE_O  = $(CORE:%=$(BUILD)/%.o)
 BIND_O  = $(BINDING:%=$(BUILD)/%.o)
 HEADERS = $(wildcard src/*.h)
@@ -41,13 +41,13 @@ EXAMPLE = $(BUILD)/send_text $(BUILD)/submit_poll
 DEBIAN_PACKAGES = build-essential pkg-config lua5.4 liblua5.4-dev lua-busted \
   libcurl4-openssl-dev libcjson-dev luarocks nginx libnginx-mod-http-lua \
   lua-cjson lua-dkjson lua-socket valgrind curl libluajit2-5.1-dev luajit2 openssl \
-  lua-argparse lua-check lua-ldoc lua-discount cppcheck
+  lua-argparse lua-check lua-ldoc lua-discount cppcheck libssl-dev
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/?.lua;$(CURDIR)/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
 
 .PHONY: all deps test demo sandbox valgrind example rock bench luajit clean help asan fuzz soak
-.PHONY: shared install uninstall lint docs docs-check unit unit-asan
+.PHONY: shared install uninstall lint docs docs-check unit unit-asan bench-callbacks
 
 all: $(MODULE) $(LIBKWA) $(EXAMPLE)
 
@@ -71,6 +71,7 @@ help:
 	@echo "               kaleyra-wa --help) and the LDoc reference, in build/docs"
 	@echo "make docs-check  fail if the generated doc/ pages differ from the committed ones"
 	@echo "make bench     benchmark against the sandbox; writes bench/RESULTS.md"
+	@echo "make bench-callbacks  wrk against the nginx callback receiver (10 s): events/s"
 
 # Installs only what is missing, so it is quick when everything is there.
 deps:
@@ -166,6 +167,10 @@ rock: deps
 bench: deps all
 	bash bench/run.sh
 
+# The callback receiver under wrk for BENCH_SECONDS (10): events/s, none lost.
+bench-callbacks: deps all luajit
+	bash bench/callbacks.sh
+
 # ---- sanitizers: the module and a small Lua interpreter (asan/lua.c) built
 # with ASan + UBSan, so no LD_PRELOAD leaks into the processes the specs
 # start (nginx, sh, openssl). Leak detection is on; asan/lsan.supp lists
@@ -202,7 +207,7 @@ asan: deps all luajit $(ASAN_MODULE) $(ASAN_LUA) $(UNIT_ASAN)
 CLANG        ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR      = $(BUILD)/fuzz
-FUZZ_NAMES    = response request
+FUZZ_NAMES    = response request callback
 FUZZ_CORE     = $(PURE)
 FUZZ_FLAGS    = -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(WARN) -Isrc $(DEPS_CFLAGS)
@@ -268,7 +273,7 @@ install: $(SHLIB) $(LIBKWA)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))' \
 	  'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))' '' 'Name: kwa' \
 	  'Description: Send WhatsApp messages through the Kaleyra WhatsApp API v2 (kaleyra-whatsapp)' \
-	  'Version: $(VERSION)' 'Requires: libcjson' 'Requires.private: libcurl' \
+	  'Version: $(VERSION)' 'Requires: libcjson' 'Requires.private: libcurl libcrypto' \
 	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lkwa' 'Libs.private: -lm' \
 	  >$(DESTDIR)$(PKGCONFIGDIR)/kwa.pc
 	@[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ! command -v ldconfig >/dev/null || ldconfig

@@ -26,6 +26,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   CJSON = { library = "cjson" },
+  CRYPTO = { library = "crypto" },
 }
 build = {
   type = "builtin",
@@ -33,9 +34,11 @@ build = {
     ["kaleyra.whatsapp"] = "lua/kaleyra/whatsapp.lua",
     ["kaleyra.whatsapp.transport"] = "lua/kaleyra/whatsapp/transport.lua",
     ["kaleyra.whatsapp.ngx"] = "lua/kaleyra/whatsapp/ngx.lua",
+    ["kaleyra.whatsapp.receiver"] = "lua/kaleyra/whatsapp/receiver.lua",
     -- the kaleyra-wa command (Lua 5.3+; argparse from Debian's lua-argparse)
     ["kaleyra.whatsapp.cli.args"] = "lua/kaleyra/whatsapp/cli/args.lua",
     ["kaleyra.whatsapp.cli.bulk"] = "lua/kaleyra/whatsapp/cli/bulk.lua",
+    ["kaleyra.whatsapp.cli.callbacks"] = "lua/kaleyra/whatsapp/cli/callbacks.lua",
     ["kaleyra.whatsapp.cli.csv"] = "lua/kaleyra/whatsapp/cli/csv.lua",
     ["kaleyra.whatsapp.cli.input"] = "lua/kaleyra/whatsapp/cli/input.lua",
     ["kaleyra.whatsapp.cli.journal"] = "lua/kaleyra/whatsapp/cli/journal.lua",
@@ -55,7 +58,8 @@ build = {
         "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
         "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
         "src/kwa_lua_many.c", "src/kwa_lua_batch.c", "src/kwa_lua_pump.c",
-        "src/kwa_lua_interrupt.c",
+        "src/kwa_lua_interrupt.c", "src/kwa_lua_callback.c",
+        "src/kwa_callback.c", "src/kwa_callback_auth.c",
         -- the registry's operations, one file each (builtin takes no globs)
         "src/ops/text.c",
         "src/ops/cta_url.c",
@@ -64,9 +68,9 @@ build = {
         "src/ops/publish.c",
         "src/ops/mark_read.c",
       },
-      libraries = { "curl", "cjson", "m" },
+      libraries = { "curl", "cjson", "crypto", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)", "$(CJSON_LIBDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(CJSON_LIBDIR)", "$(CRYPTO_LIBDIR)" },
     },
   },
   install = {

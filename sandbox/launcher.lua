@@ -5,6 +5,7 @@
 --   s.url, s.port, s.prefix, s.pid; s:records(); s:clear(); s:env(); s:stop(); s:detach()
 --   launcher.start{ tls = { cert = path, key = path } } also serves https on s.tls_url (s.tls_port)
 --   launcher.start{ conf = { template = path, vars = {...} } }  -- another nginx.conf.in (an app)
+--   launcher.start{ callback = "http://user:pw@127.0.0.1:PORT/path" }  -- calls accepted messages back
 --   launcher.attach(prefix)  -- a handle on a stand-in that another process started and detached
 -- Ownership: each start() makes a fresh temp prefix dir (config, pid, logs, records.jsonl), and
 -- stop() removes it. A started server that is garbage-collected or closed (local s <close>) stops
@@ -125,13 +126,13 @@ local function can_connect(port)
   return ok == 1
 end
 
-local function render_config(prefix, port, tls_port, conf)
+local function render_config(prefix, port, tls_port, conf, callback)
   local path = conf and conf.template or SANDBOX_DIR .. "/nginx.conf.in"
   local template = read_file(path)
   if not template then return nil, "cannot read " .. path end
   local values = {
     PORT = tostring(port), PREFIX = prefix, SANDBOX_DIR = SANDBOX_DIR,
-    USER = is_root() and "user root;" or "",
+    USER = is_root() and "user root;" or "", CALLBACK_URL = callback or "",
     TLS = tls_port and ("listen 127.0.0.1:%d ssl; ssl_certificate %s/tls.crt; ssl_certificate_key %s/tls.key;")
       :format(tls_port, prefix, prefix) or "",
   }
@@ -151,8 +152,8 @@ local function startup_error(prefix, what, output)
 end
 
 -- Starts nginx on port (and tls_port, if any) with prefix; returns its pid, or nil, err, in_use.
-local function launch(prefix, port, tls_port, custom)
-  local conf, err = render_config(prefix, port, tls_port, custom)
+local function launch(prefix, port, tls_port, custom, callback)
+  local conf, err = render_config(prefix, port, tls_port, custom, callback)
   if not conf then return nil, err end
   assert(write_file(prefix .. "/nginx.conf", conf))
   assert(write_file(prefix .. "/port", tostring(port)))
@@ -200,7 +201,7 @@ local function new_server(prefix, port, pid, owned, tls_port)
   }, Server)
 end
 
-local START_OPTIONS = { port = true, tls = true, conf = true }
+local START_OPTIONS = { port = true, tls = true, conf = true, callback = true }
 
 -- Returns a running server, or nil and an error message that includes nginx's error.log.
 -- Raises on bad options (unknown key, port not an integer in 1..65535, tls not a table with
@@ -208,6 +209,8 @@ local START_OPTIONS = { port = true, tls = true, conf = true }
 -- that certificate (PEM, may include the chain) and key, both copied into the prefix.
 -- conf = { template = path, vars = { NAME = "text" } } runs another nginx.conf.in instead of the
 -- stand-in's (e.g. an app under test); vars fill its extra @NAME@ placeholders.
+-- callback = "http://[user:password@]127.0.0.1:PORT/path": the stand-in calls accepted messages
+-- back there (sandbox/standin_callback.lua); a URL that is not loopback http fails the start.
 function M.start(opts)
   opts = opts or {}
   for key in pairs(opts) do
@@ -225,6 +228,10 @@ function M.start(opts)
   if conf ~= nil and (type(conf) ~= "table" or type(conf.template) ~= "string"
       or (conf.vars ~= nil and type(conf.vars) ~= "table")) then
     error("launcher.start: conf must be a table { template = path, vars = { NAME = text } }", 2)
+  end
+  local callback = opts.callback
+  if callback ~= nil and (type(callback) ~= "string" or not callback:match("^http://[%w%.:/@%%%-_%[%]~]+$")) then
+    error("launcher.start: callback must be an http:// URL (loopback; user:password@ allowed)", 2)
   end
   if fixed and not port_is_free(fixed) then
     return nil, "sandbox: port " .. fixed .. " on 127.0.0.1 is already in use"
@@ -256,7 +263,7 @@ function M.start(opts)
       tls_port = free_port()
     end
     local pid
-    pid, err, in_use = launch(prefix, port, tls_port, conf)
+    pid, err, in_use = launch(prefix, port, tls_port, conf, callback)
     if pid then return new_server(prefix, port, pid, true, tls_port) end
     -- Another process can take a free port between our probe and nginx's bind; pick again.
     if fixed or not in_use then break end

@@ -9,6 +9,7 @@
 local cjson = require "cjson.safe"
 local shape = require "standin_shape"
 local account = require "standin_account"
+local callback = require "standin_callback"
 
 local M = {}
 
@@ -114,6 +115,9 @@ local function send_message(rec, sid, from)
   end
   local ok, id = accepted()
   rec.message_id = id
+  if callback.enabled() then
+    callback.schedule(tree, shape.recipients(tree.messaging_object.to), from, id)
+  end
   return ok
 end
 

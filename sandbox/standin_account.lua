@@ -15,6 +15,10 @@ return {
     to_low_balance = "+910000000110",       -- 400 E110
     to_server_error = "+910000000500",      -- 500 WA500
     to_bad_payload = "+910000000400",       -- 400 WA400 although the payload is well-formed
+    -- with a callback URL (sandbox/README.md, "Callbacks"): what is called back
+    to_failed = "+919000000131",            -- 202, then callbacks sent and failed (131026)
+    to_not_sent = "+919000000132",          -- 202, then a NOT-SENT callback (WAV2101)
+    to_flow_reply = "+919000000200",        -- a Flow message: then sent, delivered, read and nfm_reply
     from_other_version = "+918000000002",   -- 401 WA-401 (number on another API version)
     sid_no_api = "HXAP16XXXXXX97NA",        -- 401 WA-401 (account without API access)
     flow_id = "1120000000000207",           -- publishes: 200 {"success": true}

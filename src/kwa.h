@@ -38,7 +38,8 @@ typedef enum kwa_kind {
     KWA_TIMEOUT,    /* the connect or total timeout expired */
     KWA_TLS,        /* certificate or TLS handshake failure */
     KWA_PROTOCOL,   /* the answer was not HTTP we can use */
-    KWA_NOMEM       /* out of memory */
+    KWA_NOMEM,      /* out of memory */
+    KWA_CALLBACK    /* a callback body that cannot be read (kwa_callback_parse) */
 } kwa_kind_t;
 
 /*** Returns a static lower-case name: "validation", "auth", ... ("ok"). */
@@ -251,6 +252,38 @@ int kwa_client_fd(const kwa_client_t *client);
 long kwa_client_timeout_ms(const kwa_client_t *client);
 /*** Changes how many requests may be in flight at once (n >= 1). */
 void kwa_client_set_concurrency(kwa_client_t *client, size_t n);
+
+/* ---- callbacks (webhooks) Kaleyra or Meta POST to you: doc/callbacks.md ---- */
+
+#define KWA_CALLBACK_STRICT 1u /* flag: no repair of a trailing comma */
+
+/*** Parses a callback body (borrowed; at most 1 MiB, valid UTF-8, nested at
+ * most 32 deep) into a new object { "events": [...], "body": decoded } that
+ * the caller frees with cJSON_Delete; each event's "raw", "extra_info",
+ * "pricing" and "conversation" are references into "body". NULL with err
+ * set (kind KWA_CALLBACK and field, or KWA_NOMEM) when the body cannot be
+ * read; err needs kwa_result_free. */
+cJSON *kwa_callback_parse(const char *body, size_t len, unsigned flags,
+                          kwa_result_t *err);
+
+/*** The checks of a callback's credentials, each in constant time with
+ * respect to the secret. They return 1 when it matches, else 0 and set
+ * *reason (may be NULL) to a static text that never holds a secret. The
+ * header value may be NULL (the header is missing). Inputs are borrowed. */
+/*** "Authorization: Basic base64(user:password)". */
+int kwa_callback_check_basic(const char *header, const char *user,
+                             const char *password, const char **reason);
+/*** "Authorization: Bearer <token>". */
+int kwa_callback_check_bearer(const char *header, const char *token,
+                              const char **reason);
+/*** A custom header whose value must equal expected. */
+int kwa_callback_check_header(const char *value, const char *expected,
+                              const char **reason);
+/*** Meta's X-Hub-Signature-256: "sha256=" and the lower-case hex
+ * HMAC-SHA256 of the raw body bytes with the app secret as key. */
+int kwa_callback_verify_signature(const char *body, size_t len,
+                                  const char *header, const char *app_secret,
+                                  const char **reason);
 
 #ifdef __cplusplus
 }

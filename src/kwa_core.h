@@ -15,6 +15,8 @@
 
 #define KWA_MAX_RESPONSE (1024 * 1024) /* larger answers are refused */
 #define KWA_MAX_REQUEST (1024 * 1024)  /* larger request bodies are not sent */
+#define KWA_MAX_CALLBACK (1024 * 1024) /* larger callback bodies are refused */
+#define KWA_MAX_DEPTH 32                /* JSON nesting the library reads or writes */
 #define KWA_RETRY_AFTER_CAP 30.0        /* seconds: longer Retry-After is cut */
 #define KWA_DEFAULT_RETRIES 2
 #define KWA_DEFAULT_CONCURRENCY 8

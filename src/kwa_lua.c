@@ -277,6 +277,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     lua_pushcfunction(L, client_new);
     lua_setfield(L, -2, "new");
     kwa_lua_codec_module(L);
+    kwa_lua_callback_module(L);
     kwa_lua_push_ops(L);
     lua_setfield(L, -2, "ops");
     kwa_lua_interrupt_module(L);

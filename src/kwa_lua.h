@@ -21,7 +21,7 @@
 #define KWA_LUA_ARRAY "kaleyra.whatsapp.array_mt"
 #define KWA_LUA_REQUEST "kaleyra.whatsapp.Request"
 #define KWA_LUA_BATCH "kaleyra.whatsapp.Batch"
-#define KWA_LUA_MAX_DEPTH 32
+#define KWA_LUA_MAX_DEPTH KWA_MAX_DEPTH
 #define KWA_LUA_MAX_STRING (1024 * 1024)
 
 /* The jobs a Lua pump has taken from one machine and not yet reported:
@@ -121,6 +121,12 @@ int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg);
  * the Batch metatable. The batch core is kwa_lua_many.c; the two share
  * kwa_lua_batch.h. */
 void kwa_lua_batch_methods(lua_State *L);
+
+/* ---- kwa_lua_callback.c ---- */
+
+/* Adds parse_callback, check_basic, check_bearer, check_header and
+ * verify_signature to the module table on top. */
+void kwa_lua_callback_module(lua_State *L);
 
 /* ---- kwa_lua_json.c ---- */
 

@@ -29,6 +29,21 @@ local M = {
   parse = core.parse,
   --- The registry of operations, as tables (see doc/operations.md).
   ops = core.ops,
+  --- Parses a callback (webhook) body that Kaleyra or Meta POSTed:
+  -- parse_callback(body [, { strict = true }]) -> list of events, or nil
+  -- and an error of kind "callback" naming the field (doc/callbacks.md).
+  parse_callback = core.parse_callback,
+  --- check_basic(authorization_header, user, password) -> true | false,
+  -- reason: compares in constant time; the reason never holds a secret.
+  check_basic = core.check_basic,
+  --- check_bearer(authorization_header, token) -> true | false, reason.
+  check_bearer = core.check_bearer,
+  --- check_header(value, expected) -> true | false, reason: a custom
+  -- header of the callback profile, such as a shared secret.
+  check_header = core.check_header,
+  --- verify_signature(raw_body, x_hub_signature_256, app_secret) -> true |
+  -- false, reason: Meta's "sha256=" HMAC-SHA256 of the raw body.
+  verify_signature = core.verify_signature,
   --- The value Ctrl-C raises once catch_interrupts() ran: compare errors
   -- with `err == whatsapp.interrupted`.
   interrupted = core.interrupted,

@@ -4,7 +4,7 @@
 --
 -- The message subcommands come from the registry of operations, one per
 -- op, their arguments and flags from its fields (the mapping: ops.lua);
--- only bulk and sandbox are declared by hand.
+-- only bulk, callbacks and sandbox are declared by hand.
 -- @module kaleyra.whatsapp.cli.args
 
 local ops = require "kaleyra.whatsapp.cli.ops"
@@ -162,6 +162,23 @@ function M.parser(argparse, version)
     .. "or a wrong configuration failed, e.g. after fixing the key or topping up.")
   bulk:flag("--no-fsync", "Do not fsync journal records (faster; survives a crash but not a power cut).")
   bulk:flag("--no-progress", "Never draw the progress bar.")
+
+  local callbacks = parser:command("callbacks", "Read Kaleyra's callbacks: parse a body, or listen for them.")
+    :command_target("callbacks_command")
+  callbacks:command("parse", "Print the events of one callback body, one JSON line each.")
+    :argument("file", "The body; - reads stdin."):args("?")
+  local listen = callbacks:command("listen", "Receive callbacks on 127.0.0.1 (nginx) and print each event\n"
+    .. "as a JSON line as it arrives, until Ctrl-C.")
+    :epilog("Needs nginx with its Lua module and the LuaJIT build of the module (make luajit).\n"
+      .. "Redeliveries of a (message id, status) are printed once. Try it with the sandbox:\n"
+      .. "  sandbox/sandbox --callback http://u:p@127.0.0.1:8081/ while this runs with --port 8081 --basic u:p")
+  listen:option("--port", "Port on 127.0.0.1 (default: a free one, printed on stderr).")
+    :argname("<n>"):convert(positive("integer", 1, 65535))
+  listen:mutex(
+    listen:option("--basic", "Require Basic authentication with these credentials."):argname("USER:PASS"),
+    listen:option("--bearer", "Require this Bearer token."):argname("TOKEN"))
+  listen:option("--for", "Stop after this many seconds."):argname("<seconds>"):convert(positive("number"))
+  listen:option("--count", "Stop after this many events."):argname("<n>"):convert(positive("integer", 1, 1e9))
 
   parser:command("sandbox", "Run the local Kaleyra stand-in (arguments go to sandbox/sandbox).")
     :handle_options(false)

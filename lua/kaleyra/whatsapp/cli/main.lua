@@ -107,6 +107,11 @@ function M.run(argv, script)
     return status.USAGE
   end
   if a.command == "sandbox" then return sandbox(a, script) end
+  if a.command == "callbacks" then
+    local callbacks = require "kaleyra.whatsapp.cli.callbacks"
+    if a.callbacks_command == "parse" then return callbacks.parse(a) end
+    return callbacks.listen(a, root_of(script))
+  end
   local client, err = whatsapp.new(client_options(a))
   if not client then
     output.error(err)

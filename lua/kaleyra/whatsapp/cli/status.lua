@@ -18,7 +18,7 @@ local M = {
 }
 
 local by_kind = {
-  validation = M.VALIDATION,
+  validation = M.VALIDATION, callback = M.VALIDATION,
   config = M.CONFIG,
   auth = M.AUTH,
   payload = M.SERVICE, balance = M.SERVICE, rate_limit = M.SERVICE,
@@ -49,7 +49,8 @@ Exit status:
    0  success (bulk: every line accepted)
    1  bulk: failures of more than one class below (see each result line)
   64  usage: bad command line
-  65  validation: a message or input line is invalid; nothing was sent for it
+  65  validation: a message or input line is invalid; nothing was sent for it;
+      callbacks parse: the body cannot be read as a callback
   66  an input or journal file cannot be read
   69  service: payload, balance, rate_limit, server or protocol error
   70  internal error in kaleyra-wa
