@@ -459,7 +459,7 @@ local md = {
     .. " instructions** and %.1f allocator calls per message.", fmt_k(core_ir), core_allocs or 0),
   "",
   "The whole path, from callgrind runs of each loop (counted only inside the loop:"
-    .. " `--toggle-collect` on `run_loop`, `client_send_text`, `client_send_many`):",
+    .. " `--toggle-collect` on `run_loop`, `send_blocking`, `client_send_many`):",
   "",
   profile_table(),
   "",
@@ -470,8 +470,19 @@ local md = {
   FIXES,
   "",
 }
+-- This report owns the file up to the END marker; sections after it
+-- (other benchmarks' figures, written by their own scripts) are kept.
+local END = "<!-- end of the bench/run.sh report; other benchmarks' sections follow -->"
+local kept = ""
+local old = io.open(md_path, "r")
+if old then
+  local text = old:read("a")
+  old:close()
+  local at = text:find(END, 1, true)
+  if at then kept = text:sub(at + #END) end
+end
 local f = assert(io.open(md_path, "w"))
-f:write(table.concat(md, "\n"))
+f:write(table.concat(md, "\n"), END, kept)
 f:close()
 print("")
 print("wrote " .. md_path)

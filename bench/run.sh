@@ -129,7 +129,7 @@ cg() { # NAME TOGGLE CMD...: a profile that counts only inside function TOGGLE
     --toggle-collect="$toggle" "$@"
 }
 cg raw_easy run_loop "$OUT/raw_easy"
-cg lib_seq client_send_text lua5.4 bench/lib.lua seq "$BENCH_SECONDS"
+cg lib_seq send_blocking lua5.4 bench/lib.lua seq "$BENCH_SECONDS"
 cg raw_multi run_loop "$OUT/raw_multi"
 cg lib_many client_send_many lua5.4 bench/lib.lua many "$BENCH_SECONDS" 8
 for name in raw_easy lib_seq raw_multi lib_many; do
