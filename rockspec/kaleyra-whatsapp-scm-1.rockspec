@@ -59,7 +59,9 @@ build = {
         "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
         "src/kwa_lua_many.c", "src/kwa_lua_batch.c", "src/kwa_lua_pump.c",
         "src/kwa_lua_interrupt.c", "src/kwa_lua_callback.c",
-        "src/kwa_callback.c", "src/kwa_callback_auth.c",
+        "src/kwa_callback.c", "src/kwa_callback_event.c",
+        "src/kwa_callback_message.c", "src/kwa_callback_status.c",
+        "src/kwa_callback_auth.c",
         -- the registry's operations, one file each (builtin takes no globs)
         "src/ops/text.c",
         "src/ops/cta_url.c",

@@ -7,9 +7,9 @@
  *   core.check_header(value, expected) -> true | false, reason
  *   core.verify_signature(body, header, app_secret) -> true | false, reason
  *
- * The parsing and the checks are the pure core's (kwa_callback.c,
- * kwa_callback_auth.c); this file only converts. The decoded tree is
- * anchored in a userdata while the events are pushed, so a memory error
+ * The parsing and the checks are the pure core's (kwa_callback.c and its
+ * parts, kwa_callback_auth.c); this file only converts. The decoded tree
+ * is anchored in a userdata while the events are pushed, so a memory error
  * raised by a lua_push* never leaks it. A header that is nil means it is
  * missing (a false, reason, not an error); a secret that is not a string
  * is a programmer error and raises. Reasons never hold a secret.
