@@ -140,6 +140,10 @@ local function check_messaging_object(mo)
   if not M.recipients(mo.to) then
     return nil, "messaging_object.to must be E.164 numbers joined by commas"
   end
+  -- A reply quotes the message it answers (templates-media-read.md, section 4).
+  if mo.context ~= nil and not (is_object(mo.context) and is_text(mo.context.message_id)) then
+    return nil, "messaging_object.context must be an object with a message_id"
+  end
   local msg_type = mo.type
   if msg_type == nil or msg_type == "text" then return check_text(mo.text) end
   if msg_type == "interactive" then return check_interactive(mo.interactive) end

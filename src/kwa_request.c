@@ -113,16 +113,21 @@ cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo)
     return root;
 }
 
-cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
-                         const char *type, cJSON **mo)
+cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *reply_to,
+                         const kwa_value_t *extra, const char *type, cJSON **mo)
 {
     cJSON *root = kwa_build_envelope(extra, mo);
     char *list = join_recipients(to);
     int ok = root != NULL && list != NULL;
+    cJSON *context;
 
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "messaging_product", "whatsapp"));
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "recipient_type", "individual"));
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "to", list));
+    if (ok && reply_to != NULL && reply_to->present && reply_to->str != NULL) {
+        KWA_OK(ok, context = cJSON_AddObjectToObject(*mo, "context"));
+        KWA_OK(ok, cJSON_AddStringToObject(context, "message_id", reply_to->str));
+    }
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "type", type));
     free(list);
     if (!ok) {
@@ -130,6 +135,19 @@ cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
         return NULL;
     }
     return root;
+}
+
+int kwa_build_copy(cJSON *obj, const char *name, const kwa_value_t *v)
+{
+    cJSON *copy;
+
+    if (v == NULL || !v->present || v->json == NULL)
+        return 1;
+    copy = cJSON_Duplicate(v->json, 1);
+    if (copy != NULL && cJSON_AddItemToObject(obj, name, copy))
+        return 1;
+    cJSON_Delete(copy);
+    return 0;
 }
 
 static int add_text_object(cJSON *parent, const char *name, const char *text)

@@ -4,6 +4,7 @@
  * a message that never repeats the caller's value) and returns -1, or
  * returns 0. Limits are WhatsApp's, counted in characters.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -77,6 +78,25 @@ int kwa_check_url(kwa_result_t *err, const char *field, const char *s)
                             "%s must not contain spaces or control characters",
                             field);
     return 0;
+}
+
+int kwa_check_https(kwa_result_t *err, const char *field, const char *s)
+{
+    if (kwa_check_url(err, field, s) != 0)
+        return -1;
+    if (strncasecmp(s, "https://", 8) != 0)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s must be an https:// URL", field);
+    return 0;
+}
+
+const char *kwa_field_path(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return buf;
 }
 
 int kwa_check_flow_id(kwa_result_t *err, const char *field, const char *s)

@@ -140,6 +140,18 @@ static const struct {
      MESSAGES, "POST", KWA_ANSWER_MESSAGE,
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
      "\"to\":\"+919000000001\",\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":\"Hi\"}}}"},
+    {"text: reply_to adds Meta's context", "text",
+     "{" TO1 ",\"body\":\"Yes\",\"reply_to\":\"wamid.ABC\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"context\":{\"message_id\":\"wamid.ABC\"},\"type\":\"text\","
+     "\"text\":{\"preview_url\":false,\"body\":\"Yes\"}}}"},
+    {"raw: reply_to adds context", "raw",
+     "{\"messaging_object\":{" TO1 ",\"text\":{\"body\":\"x\"}},\"reply_to\":\"w1\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"to\":\"+919000000001\",\"text\":{\"body\":\"x\"},"
+     "\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"context\":{\"message_id\":\"w1\"}}}"},
     {"cta_url", "cta_url",
      "{" TO1 ",\"header\":\"Offer\",\"body\":\"Tap below\",\"footer\":\"Thanks\","
      "\"display_text\":\"Open\",\"url\":\"https://example.com/x?a=1\"}",
@@ -270,6 +282,10 @@ static const struct {
     {"text", "{" TO1 ",\"body\":\"Hi\",\"Body\":\"Hi\"}", "message"},
     {"text", "[\"+919000000001\"]", "message"},
     {"text", "\"Hi\"", "message"},
+    {"text", "{" TO1 ",\"body\":\"Hi\",\"reply_to\":\"\"}", "reply_to"},
+    {"text", "{" TO1 ",\"body\":\"Hi\",\"reply_to\":5}", "reply_to"},
+    {"raw", "{\"messaging_object\":{" TO1 ",\"text\":{},\"context\":{}},\"reply_to\":\"w\"}",
+     "reply_to"},
     {"cta_url", "{" TO1 ",\"body\":\"B\",\"display_text\":\"Go\",\"url\":\"ftp://x\"}", "url"},
     {"cta_url", "{" TO1 ",\"body\":\"B\",\"display_text\":\"Go\",\"url\":\"https://\"}", "url"},
     {"cta_url", "{" TO1 ",\"body\":\"B\",\"display_text\":\"Go\",\"url\":\"https://x y\"}", "url"},
@@ -685,8 +701,9 @@ static void test_lookups(void)
     CHECK_INT(kwa_op_field(text, "to"), 0);
     CHECK_INT(kwa_op_field(text, "body"), 1);
     CHECK_INT(kwa_op_field(text, "preview_url"), 2);
-    CHECK_INT(kwa_op_field(text, "from"), 3);
-    CHECK_INT(kwa_op_field(text, "extra_info"), 4);
+    CHECK_INT(kwa_op_field(text, "reply_to"), 3);
+    CHECK_INT(kwa_op_field(text, "from"), 4);
+    CHECK_INT(kwa_op_field(text, "extra_info"), 5);
     CHECK_INT(kwa_op_field(text, "nope"), -1);
     CHECK_INT(kwa_op_field(text, ""), -1);
     CHECK_INT(kwa_op_field(text, "Body"), -1);

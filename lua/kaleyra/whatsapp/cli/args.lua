@@ -37,19 +37,24 @@ local function option_help(f, help)
 end
 
 -- --name-json and one option per entry of f.sub, those the registry
--- calls alternatives made exclusive.
+-- calls alternatives made exclusive; an entry whose path appends may be
+-- repeated, one item each time.
 local function table_options(cmd, f)
   local flags, by_flag = {}, {}
   for i, s in ipairs(f.sub or {}) do
     local help = ops.sentence(s.help, s.choices ~= nil)
     if s.json then help = help:gsub("%.$", FROM_FILE) end -- first value only
+    if s.pairs then help = help:gsub("%.$", " (key=value,key=value).") end
+    if ops.repeats(s) then help = help:gsub("%.$", "; repeat for each.") end
     local opt = cmd:option("--" .. s.flag, help)
     if s.choices then opt:choices(s.choices) end
+    if ops.repeats(s) then opt:count("*") end
     flags[i], by_flag[s.flag] = opt, opt
   end
+  local what = f.type == "list" and "a JSON list" or "a JSON object"
   local sets = f.sub and "; the flags of its keys set them on top of it" or ""
   flags[#flags + 1] = cmd:option(ops.flag(f.name) .. "-json",
-    (ops.sentence(f.help .. ", as a JSON object" .. sets):gsub("%.$", FROM_FILE)))
+    (ops.sentence(f.help .. ", as " .. what .. sets):gsub("%.$", FROM_FILE)))
   for _, pair in ipairs(ops.exclusive(f.sub or {})) do
     cmd:mutex(by_flag[pair[1]], by_flag[pair[2]])
   end
@@ -59,6 +64,13 @@ end
 -- The flags of each field type; `from` has none (it is the global --from).
 local FLAGS = {
   string = function(cmd, f) cmd:option(ops.flag(f.name), option_help(f)) end,
+  number = function(cmd, f)
+    cmd:option(ops.flag(f.name), option_help(f)):convert(function(s)
+      local n = tonumber(s)
+      if n == nil or n ~= n then return nil, ("'%s' is not a number"):format(s) end
+      return n
+    end)
+  end,
   boolean = function(cmd, f) cmd:flag(ops.flag(f.name), option_help(f)) end,
   text_or_table = function(cmd, f)
     local flag = ops.flag(f.name)
@@ -66,6 +78,7 @@ local FLAGS = {
     cmd:option(flag .. "-json", ("The %s as a JSON object"):format(f.name) .. FROM_FILE)
   end,
   table = table_options,
+  list = table_options,
   extra_info = extra_info_options,
   from = function() end,
 }
@@ -92,7 +105,8 @@ local function op_command(parser, op)
   local cmd = parser:command(op.command, op.summary)
   local arguments, positional = ops.arguments(op)
   for _, arg in ipairs(arguments) do
-    cmd:argument(arg.name, argument_help(arg))
+    local a = cmd:argument(arg.name, argument_help(arg))
+    if arg.optional then a:args("?") end
     if arg.whole then cmd:epilog(whole_epilog(op, arg.field)) end
   end
   for _, f in ipairs(op.fields) do
