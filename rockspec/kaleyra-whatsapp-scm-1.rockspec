@@ -63,6 +63,7 @@ build = {
         "src/ops/raw.c",
         "src/ops/publish.c",
         "src/ops/mark_read.c",
+        "src/ops/location.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

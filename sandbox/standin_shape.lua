@@ -123,6 +123,25 @@ local function check_interactive(interactive)
   return true
 end
 
+local function is_number(v, limit) return type(v) == "number" and v >= -limit and v <= limit end
+
+-- Meta's location object: degrees in range, optional text labels.
+local function check_location(loc)
+  local where = "messaging_object.location"
+  if not is_object(loc) then return nil, where .. " must be an object" end
+  if not is_number(loc.latitude, 90) then return nil, where .. ".latitude must be a number from -90 to 90" end
+  if not is_number(loc.longitude, 180) then
+    return nil, where .. ".longitude must be a number from -180 to 180"
+  end
+  for _, key in ipairs { "name", "address" } do
+    if loc[key] ~= nil and type(loc[key]) ~= "string" then return nil, where .. "." .. key .. " must be a string" end
+  end
+  return true
+end
+
+-- Checks of the message types beside text and interactive, by type.
+local TYPES = { location = check_location }
+
 local function check_messaging_object(mo)
   if not is_object(mo) then return nil, "messaging_object must be an object" end
   if mo.messaging_product ~= "whatsapp" then
@@ -147,7 +166,8 @@ local function check_messaging_object(mo)
   local msg_type = mo.type
   if msg_type == nil or msg_type == "text" then return check_text(mo.text) end
   if msg_type == "interactive" then return check_interactive(mo.interactive) end
-  -- Other Meta types (image, template, location...) only need the object that "type" names.
+  if TYPES[msg_type] then return TYPES[msg_type](mo[msg_type], mo) end
+  -- Other Meta types only need the object that "type" names.
   if not is_text(msg_type) then return nil, "messaging_object.type must be a non-empty string" end
   if not is_object(mo[msg_type]) then
     return nil, "messaging_object." .. msg_type .. " must be an object"

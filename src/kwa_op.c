@@ -19,6 +19,7 @@
     X(raw)              \
     X(publish)          \
     X(mark_read)        \
+    X(location)         \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;
