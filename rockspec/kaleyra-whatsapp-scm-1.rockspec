@@ -64,6 +64,7 @@ build = {
         "src/ops/publish.c",
         "src/ops/mark_read.c",
         "src/ops/location.c",
+        "src/ops/reaction.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

@@ -139,8 +139,17 @@ local function check_location(loc)
   return true
 end
 
+-- Meta's reaction: the message reacted to, and an emoji ("" removes it).
+local function check_reaction(r)
+  local where = "messaging_object.reaction"
+  if not is_object(r) then return nil, where .. " must be an object" end
+  if not is_text(r.message_id) then return nil, where .. ".message_id must be a non-empty string" end
+  if type(r.emoji) ~= "string" then return nil, where .. ".emoji must be a string" end
+  return true
+end
+
 -- Checks of the message types beside text and interactive, by type.
-local TYPES = { location = check_location }
+local TYPES = { location = check_location, reaction = check_reaction }
 
 local function check_messaging_object(mo)
   if not is_object(mo) then return nil, "messaging_object must be an object" end

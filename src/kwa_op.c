@@ -20,6 +20,7 @@
     X(publish)          \
     X(mark_read)        \
     X(location)         \
+    X(reaction)         \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;

@@ -221,6 +221,16 @@ static const struct {
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
      "\"to\":\"+919000000001\",\"type\":\"location\",\"location\":{\"latitude\":12.5,"
      "\"longitude\":-77.25,\"name\":\"N\",\"address\":\"A\"}}}"},
+    {"reaction", "reaction", "{" TO1 ",\"message_id\":\"wamid.A\",\"emoji\":\"\xF0\x9F\x91\x8D\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"reaction\",\"reaction\":{\"message_id\":\"wamid.A\","
+     "\"emoji\":\"\xF0\x9F\x91\x8D\"}}}"},
+    {"reaction: \"\" removes it", "reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"reaction\",\"reaction\":{\"message_id\":\"w\","
+     "\"emoji\":\"\"}}}"},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -380,6 +390,10 @@ static const struct {
     {"location", "{" TO1 ",\"latitude\":91,\"longitude\":2}", "latitude"},
     {"location", "{" TO1 ",\"latitude\":1,\"longitude\":-181}", "longitude"},
     {"location", "{" TO1 ",\"latitude\":1,\"longitude\":2,\"name\":\"\"}", "name"},
+    {"reaction", "{" TO1 ",\"message_id\":\"\",\"emoji\":\"x\"}", "message_id"},
+    {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"" LONG20 "\"}", "emoji"},
+    {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":1}", "emoji"},
+    {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"x\",\"reply_to\":\"w\"}", "message"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])
