@@ -65,6 +65,7 @@ build = {
         "src/ops/mark_read.c",
         "src/ops/location.c",
         "src/ops/reaction.c",
+        "src/ops/media.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

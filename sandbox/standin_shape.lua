@@ -148,8 +148,33 @@ local function check_reaction(r)
   return true
 end
 
+-- A media object (templates-media-read.md, section 5): exactly one of id and link (https),
+-- caption for image, video and document, filename for document.
+local function check_media_object(m, where, media_type)
+  if not is_object(m) then return nil, where .. " must be an object" end
+  if (m.id == nil) == (m.link == nil) then return nil, where .. " needs exactly one of id and link" end
+  if m.id ~= nil and not is_text(m.id) then return nil, where .. ".id must be a non-empty string" end
+  if m.link ~= nil and not (is_text(m.link) and m.link:match("^https://[^/%s]")) then
+    return nil, where .. ".link must be an https URL"
+  end
+  if m.caption ~= nil and not (type(m.caption) == "string" and (media_type == "image"
+      or media_type == "video" or media_type == "document")) then
+    return nil, where .. ".caption is for image, video or document"
+  end
+  if m.filename ~= nil and not (type(m.filename) == "string" and media_type == "document") then
+    return nil, where .. ".filename is for document"
+  end
+  return true
+end
+M.check_media_object = check_media_object
+
+local function media(media_type)
+  return function(m) return check_media_object(m, "messaging_object." .. media_type, media_type) end
+end
+
 -- Checks of the message types beside text and interactive, by type.
-local TYPES = { location = check_location, reaction = check_reaction }
+local TYPES = { location = check_location, reaction = check_reaction, image = media "image",
+  video = media "video", audio = media "audio", document = media "document", sticker = media "sticker" }
 
 local function check_messaging_object(mo)
   if not is_object(mo) then return nil, "messaging_object must be an object" end

@@ -21,6 +21,7 @@
     X(mark_read)        \
     X(location)         \
     X(reaction)         \
+    X(media)            \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;

@@ -231,6 +231,16 @@ static const struct {
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
      "\"to\":\"+919000000001\",\"type\":\"reaction\",\"reaction\":{\"message_id\":\"w\","
      "\"emoji\":\"\"}}}"},
+    {"media", "media", "{" TO1 ",\"type\":\"document\",\"link\":\"https://example.com/a.pdf\","
+     "\"caption\":\"C\",\"filename\":\"a.pdf\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"document\",\"document\":{\"link\":\"https://example.com/a.pdf\","
+     "\"caption\":\"C\",\"filename\":\"a.pdf\"}}}"},
+    {"media: an uploaded sticker", "media", "{" TO1 ",\"type\":\"sticker\",\"id\":\"123\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"sticker\",\"sticker\":{\"id\":\"123\"}}}"},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -394,6 +404,12 @@ static const struct {
     {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"" LONG20 "\"}", "emoji"},
     {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":1}", "emoji"},
     {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"x\",\"reply_to\":\"w\"}", "message"},
+    {"media", "{" TO1 ",\"type\":\"gif\",\"id\":\"1\"}", "type"},
+    {"media", "{" TO1 ",\"type\":\"image\"}", "id"},
+    {"media", "{" TO1 ",\"type\":\"image\",\"id\":\"1\",\"link\":\"https://x\"}", "id"},
+    {"media", "{" TO1 ",\"type\":\"image\",\"link\":\"http://x\"}", "link"},
+    {"media", "{" TO1 ",\"type\":\"audio\",\"id\":\"1\",\"caption\":\"c\"}", "caption"},
+    {"media", "{" TO1 ",\"type\":\"image\",\"id\":\"1\",\"filename\":\"f\"}", "filename"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])
