@@ -66,6 +66,7 @@ build = {
         "src/ops/location.c",
         "src/ops/reaction.c",
         "src/ops/media.c",
+        "src/ops/buttons.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

@@ -100,7 +100,31 @@ local function check_flow(action)
   return true
 end
 
-local INTERACTIVE_ACTIONS = { cta_url = check_cta_url, flow = check_flow }
+-- Characters (code points) of UTF-8 text; LuaJIT has no utf8 library.
+local function chars(s) return select(2, s:gsub("[^\128-\191]", "")) end
+
+-- Reply buttons: 1 to 3, each { type = "reply", reply = { id, title } }, title at most 20
+-- characters, ids unique (Meta's interactive button reference).
+local function check_buttons(action)
+  local where = "messaging_object.interactive.action.buttons"
+  local list = action.buttons
+  if kind(list) ~= "array" or #list < 1 or #list > 3 then return nil, where .. " must list 1 to 3 buttons" end
+  local ids = {}
+  for i, b in ipairs(list) do
+    local at = where .. "[" .. i .. "]"
+    if not (is_object(b) and b.type == "reply" and is_object(b.reply)) then
+      return nil, at .. " must be { type = \"reply\", reply = {...} }"
+    end
+    if not is_text(b.reply.id) or ids[b.reply.id] then return nil, at .. ".reply.id must be a unique string" end
+    ids[b.reply.id] = true
+    if not is_text(b.reply.title) or chars(b.reply.title) > 20 then
+      return nil, at .. ".reply.title must be 1 to 20 characters"
+    end
+  end
+  return true
+end
+
+local INTERACTIVE_ACTIONS = { cta_url = check_cta_url, flow = check_flow, button = check_buttons }
 
 local function check_interactive(interactive)
   local where = "messaging_object.interactive"

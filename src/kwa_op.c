@@ -22,6 +22,7 @@
     X(location)         \
     X(reaction)         \
     X(media)            \
+    X(buttons)          \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;

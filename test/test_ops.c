@@ -241,6 +241,16 @@ static const struct {
      MESSAGES, "POST", KWA_ANSWER_MESSAGE,
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
      "\"to\":\"+919000000001\",\"type\":\"sticker\",\"sticker\":{\"id\":\"123\"}}}"},
+    {"buttons", "buttons",
+     "{" TO1 ",\"header\":\"H\",\"body\":\"Pick\",\"footer\":\"F\","
+     "\"buttons\":[{\"id\":\"y\",\"title\":\"Yes\"},{\"id\":\"n\",\"title\":\"No\"}]}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"interactive\",\"interactive\":{\"type\":\"button\","
+     "\"header\":{\"type\":\"text\",\"text\":\"H\"},\"body\":{\"text\":\"Pick\"},"
+     "\"footer\":{\"text\":\"F\"},\"action\":{\"buttons\":["
+     "{\"type\":\"reply\",\"reply\":{\"id\":\"y\",\"title\":\"Yes\"}},"
+     "{\"type\":\"reply\",\"reply\":{\"id\":\"n\",\"title\":\"No\"}}]}}}}"},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -410,6 +420,16 @@ static const struct {
     {"media", "{" TO1 ",\"type\":\"image\",\"link\":\"http://x\"}", "link"},
     {"media", "{" TO1 ",\"type\":\"audio\",\"id\":\"1\",\"caption\":\"c\"}", "caption"},
     {"media", "{" TO1 ",\"type\":\"image\",\"id\":\"1\",\"filename\":\"f\"}", "filename"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[]}", "buttons"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":{\"id\":\"y\"}}", "buttons"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"A\"},"
+     "{\"id\":\"b\",\"title\":\"B\"},{\"id\":\"c\",\"title\":\"C\"},{\"id\":\"d\",\"title\":\"D\"}]}",
+     "buttons"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"" LONG20 "1\"}]}",
+     "buttons[1].title"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"A\"},"
+     "{\"id\":\"a\",\"title\":\"B\"}]}", "buttons[2].id"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[\"a\"]}", "buttons[1]"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])
