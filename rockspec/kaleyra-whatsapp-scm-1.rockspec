@@ -67,6 +67,7 @@ build = {
         "src/ops/reaction.c",
         "src/ops/media.c",
         "src/ops/buttons.c",
+        "src/ops/list.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

@@ -124,7 +124,40 @@ local function check_buttons(action)
   return true
 end
 
-local INTERACTIVE_ACTIONS = { cta_url = check_cta_url, flow = check_flow, button = check_buttons }
+-- A list: a button label (at most 20) and 1 to 10 sections holding at most 10 rows in all; row
+-- title at most 24, description at most 72, ids unique; section titles needed when several.
+local function check_list(action)
+  local where = "messaging_object.interactive.action"
+  if not is_text(action.button) or chars(action.button) > 20 then
+    return nil, where .. ".button must be 1 to 20 characters"
+  end
+  local sections, rows, ids = action.sections, 0, {}
+  if kind(sections) ~= "array" or #sections < 1 or #sections > 10 then
+    return nil, where .. ".sections must list 1 to 10 sections"
+  end
+  for i, sec in ipairs(sections) do
+    local at = where .. ".sections[" .. i .. "]"
+    if not is_object(sec) or kind(sec.rows) ~= "array" or #sec.rows < 1 then
+      return nil, at .. " must have rows"
+    end
+    if #sections > 1 and not is_text(sec.title) then return nil, at .. ".title is required" end
+    for j, row in ipairs(sec.rows) do
+      rows = rows + 1
+      local r = at .. ".rows[" .. j .. "]"
+      if not (is_object(row) and is_text(row.id) and not ids[row.id]) then return nil, r .. ".id must be unique" end
+      ids[row.id] = true
+      if not is_text(row.title) or chars(row.title) > 24 then return nil, r .. ".title must be 1 to 24 characters" end
+      if row.description ~= nil and (type(row.description) ~= "string" or chars(row.description) > 72) then
+        return nil, r .. ".description must be at most 72 characters"
+      end
+    end
+  end
+  if rows > 10 then return nil, where .. ".sections hold more than 10 rows" end
+  return true
+end
+
+local INTERACTIVE_ACTIONS = { cta_url = check_cta_url, flow = check_flow, button = check_buttons,
+  list = check_list }
 
 local function check_interactive(interactive)
   local where = "messaging_object.interactive"

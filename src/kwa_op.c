@@ -23,6 +23,7 @@
     X(reaction)         \
     X(media)            \
     X(buttons)          \
+    X(list)             \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;

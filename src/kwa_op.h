@@ -159,6 +159,12 @@ int kwa_check_header_field(kwa_result_t *err, const kwa_config_t *cfg,
                            const kwa_field_t *f, const kwa_value_t *v);
 int kwa_check_url_field(kwa_result_t *err, const kwa_config_t *cfg,
                         const kwa_field_t *f, const kwa_value_t *v);
+/* obj is a table whose keys are all in keys ("id|title|description");
+ * field names it in errors. */
+int kwa_check_keys(kwa_result_t *err, const cJSON *obj, const char *field, const char *keys);
+/* A string member that must be there: min..max characters. */
+int kwa_check_required(kwa_result_t *err, const cJSON *obj, const char *name,
+                       const char *field, size_t min, size_t max);
 /* An https URL (media links): absolute, a host, no spaces. */
 int kwa_check_https(kwa_result_t *err, const char *field, const char *s);
 /* A field's name with a suffix, for errors about its members:

@@ -80,6 +80,34 @@ int kwa_check_url(kwa_result_t *err, const char *field, const char *s)
     return 0;
 }
 
+int kwa_check_keys(kwa_result_t *err, const cJSON *obj, const char *field, const char *keys)
+{
+    const cJSON *m;
+    const char *p;
+    size_t n;
+
+    if (!cJSON_IsObject(obj))
+        return kwa_fail(err, KWA_VALIDATION, field, "%s must be a table", field);
+    cJSON_ArrayForEach(m, obj) {
+        n = strlen(m->string);
+        for (p = keys; p != NULL; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+            if (strncmp(p, m->string, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+                break;
+        if (p == NULL)
+            return kwa_fail(err, KWA_VALIDATION, field, "%s has an unknown key (it takes %s)",
+                            field, keys);
+    }
+    return 0;
+}
+
+int kwa_check_required(kwa_result_t *err, const cJSON *obj, const char *name,
+                       const char *field, size_t min, size_t max)
+{
+    if (cJSON_GetObjectItemCaseSensitive(obj, name) == NULL)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is required", field);
+    return kwa_check_member(err, obj, name, field, min, max);
+}
+
 int kwa_check_https(kwa_result_t *err, const char *field, const char *s)
 {
     if (kwa_check_url(err, field, s) != 0)

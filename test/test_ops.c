@@ -251,6 +251,15 @@ static const struct {
      "\"footer\":{\"text\":\"F\"},\"action\":{\"buttons\":["
      "{\"type\":\"reply\",\"reply\":{\"id\":\"y\",\"title\":\"Yes\"}},"
      "{\"type\":\"reply\",\"reply\":{\"id\":\"n\",\"title\":\"No\"}}]}}}}"},
+    {"list", "list",
+     "{" TO1 ",\"header\":\"H\",\"body\":\"Pick\",\"button\":\"Menu\","
+     "\"sections\":[{\"title\":\"S\",\"rows\":[{\"id\":\"r1\",\"title\":\"One\",\"description\":\"D\"}]}]}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"interactive\",\"interactive\":{\"type\":\"list\","
+     "\"header\":{\"type\":\"text\",\"text\":\"H\"},\"body\":{\"text\":\"Pick\"},"
+     "\"action\":{\"button\":\"Menu\",\"sections\":[{\"title\":\"S\",\"rows\":"
+     "[{\"id\":\"r1\",\"title\":\"One\",\"description\":\"D\"}]}]}}}}"},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -430,6 +439,14 @@ static const struct {
     {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"A\"},"
      "{\"id\":\"a\",\"title\":\"B\"}]}", "buttons[2].id"},
     {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[\"a\"]}", "buttons[1]"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[]}", "sections"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[{\"rows\":[]}]}", "sections[1].rows"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[{\"rows\":[{\"id\":\"a\"}]}]}",
+     "sections[1].rows[1].title"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[{\"rows\":[{\"id\":\"a\","
+     "\"title\":\"" LONG20 "12345\"}]}]}", "sections[1].rows[1].title"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"" LONG20 "1\",\"sections\":[{\"rows\":[{\"id\":\"a\","
+     "\"title\":\"A\"}]}]}", "button"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])
