@@ -68,6 +68,7 @@ build = {
         "src/ops/media.c",
         "src/ops/buttons.c",
         "src/ops/list.c",
+        "src/ops/template.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

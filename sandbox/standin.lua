@@ -96,6 +96,11 @@ local function send_message(rec, sid, from)
       if ok then reason = nil end
     end
   end
+  if not reason and tree.messaging_object.type == "template" then
+    local ok
+    ok, reason = shape.check_template_store(tree.messaging_object.template, account.templates)
+    if ok then reason = nil end
+  end
   if reason then
     rec.reason = reason
     return answer(400, "WA400", MSG.WA400, { ["Content-Type"] = "application/json", ["X-Sandbox-Reason"] = reason })

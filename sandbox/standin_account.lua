@@ -22,4 +22,20 @@ return {
     flow_id_server_error = "1120000000000500", -- 500 WA-500
     flow_id_bad_payload = "1120000000000400",  -- 400 WA-400
   },
+  -- The approved templates: what each one's placeholders need. A template send whose name is not
+  -- here, or whose parameters do not match, answers 400 WA400 (as Kaleyra does when Meta refuses).
+  -- header: the one header parameter's type (nil: no header parameter); body: how many body
+  -- parameters; buttons: the sub_type of the button at each index that takes a parameter.
+  templates = {
+    hello_world = { body = 0 },
+    order_update = { body = 3 },
+    shipping_banner = { header = "image", body = 1 },
+    invoice_ready = { header = "document", body = 2 },
+    store_location = { header = "location", body = 0 },
+    feedback = { header = "text", body = 1, buttons = { "quick_reply", "quick_reply" } },
+    otp_code = { body = 1, buttons = { "url" } },
+    coupon_offer = { body = 1, buttons = { "copy_code" } },
+    track_order = { body = 1, buttons = { [2] = "url" } },
+    booking_flow = { body = 0, buttons = { "flow" } },
+  },
 }

@@ -229,8 +229,63 @@ local function media(media_type)
   return function(m) return check_media_object(m, "messaging_object." .. media_type, media_type) end
 end
 
+-- Meta's template object (templates-media-read.md, section 1): a name, language.code, and
+-- components, each with a type and its parameters; a button has a sub_type and an index.
+local function check_template(t)
+  local where = "messaging_object.template"
+  if not is_object(t) then return nil, where .. " must be an object" end
+  if not (is_text(t.name) and t.name:match("^[a-z0-9_]+$")) then return nil, where .. ".name must be a template name" end
+  if not (is_object(t.language) and is_text(t.language.code)) then return nil, where .. ".language.code is required" end
+  if t.components == nil then return true end
+  if kind(t.components) ~= "array" then return nil, where .. ".components must be an array" end
+  for i, c in ipairs(t.components) do
+    local at = where .. ".components[" .. i .. "]"
+    if not (is_object(c) and is_text(c.type)) then return nil, at .. " must be an object with a type" end
+    if c.parameters ~= nil and kind(c.parameters) ~= "array" then return nil, at .. ".parameters must be an array" end
+    for j, p in ipairs(c.parameters or {}) do
+      if not (is_object(p) and is_text(p.type)) then return nil, at .. ".parameters[" .. j .. "] needs a type" end
+      if p.type ~= "text" and p.type ~= "payload" and p.type ~= "coupon_code" and not is_object(p[p.type]) then
+        return nil, at .. ".parameters[" .. j .. "]." .. p.type .. " must be an object"
+      end
+      if (p.type == "image" or p.type == "video" or p.type == "document") then
+        local ok, why = check_media_object(p[p.type], at .. ".parameters[" .. j .. "]." .. p.type, p.type)
+        if not ok then return nil, why end
+      end
+    end
+    if c.type == "button" then
+      if not is_text(c.sub_type) then return nil, at .. ".sub_type is required" end
+      if tonumber(c.index) == nil then return nil, at .. ".index is required" end
+    end
+  end
+  return true
+end
+
+-- Whether a template send matches the approved template in `store` (standin_account.templates).
+function M.check_template_store(t, store)
+  local approved = store[t.name]
+  if not approved then return nil, "template " .. t.name .. " does not exist" end
+  local body, header, buttons = 0, nil, {}
+  for _, c in ipairs(t.components or {}) do
+    if c.type == "body" then body = #(c.parameters or {}) end
+    if c.type == "header" then header = c.parameters and c.parameters[1] and c.parameters[1].type end
+    if c.type == "button" then buttons[tonumber(c.index) + 1] = c.sub_type end
+  end
+  if body ~= approved.body then
+    return nil, ("template %s takes %d body parameters, got %d"):format(t.name, approved.body, body)
+  end
+  if header ~= approved.header then
+    return nil, ("template %s's header takes %s, got %s"):format(t.name, tostring(approved.header), tostring(header))
+  end
+  for index, sub_type in pairs(buttons) do
+    if (approved.buttons or {})[index] ~= sub_type then
+      return nil, ("template %s has no %s button at index %d"):format(t.name, sub_type, index - 1)
+    end
+  end
+  return true
+end
+
 -- Checks of the message types beside text and interactive, by type.
-local TYPES = { location = check_location, reaction = check_reaction, image = media "image",
+local TYPES = { location = check_location, reaction = check_reaction, template = check_template, image = media "image",
   video = media "video", audio = media "audio", document = media "document", sticker = media "sticker" }
 
 local function check_messaging_object(mo)

@@ -24,6 +24,7 @@
     X(media)            \
     X(buttons)          \
     X(list)             \
+    X(template)         \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;

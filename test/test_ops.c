@@ -260,6 +260,19 @@ static const struct {
      "\"header\":{\"type\":\"text\",\"text\":\"H\"},\"body\":{\"text\":\"Pick\"},"
      "\"action\":{\"button\":\"Menu\",\"sections\":[{\"title\":\"S\",\"rows\":"
      "[{\"id\":\"r1\",\"title\":\"One\",\"description\":\"D\"}]}]}}}}"},
+    {"template", "template",
+     "{" TO1 ",\"name\":\"coupon_offer\",\"language\":\"en_US\",\"body\":[\"A\","
+     "{\"type\":\"currency\",\"fallback\":\"$1\",\"code\":\"USD\",\"amount_1000\":1000}],"
+     "\"header\":{\"type\":\"image\",\"id\":\"9\"},\"buttons\":[{\"type\":\"copy_code\",\"code\":\"C1\"}]}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"template\",\"template\":{\"name\":\"coupon_offer\","
+     "\"language\":{\"code\":\"en_US\"},\"components\":["
+     "{\"type\":\"header\",\"parameters\":[{\"type\":\"image\",\"image\":{\"id\":\"9\"}}]},"
+     "{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"A\"},{\"type\":\"currency\","
+     "\"currency\":{\"fallback_value\":\"$1\",\"code\":\"USD\",\"amount_1000\":1000}}]},"
+     "{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":\"0\",\"parameters\":"
+     "[{\"type\":\"coupon_code\",\"coupon_code\":\"C1\"}]}]}}}"},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -447,6 +460,13 @@ static const struct {
      "\"title\":\"" LONG20 "12345\"}]}]}", "sections[1].rows[1].title"},
     {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"" LONG20 "1\",\"sections\":[{\"rows\":[{\"id\":\"a\","
      "\"title\":\"A\"}]}]}", "button"},
+    {"template", "{" TO1 ",\"name\":\"A\",\"language\":\"en\"}", "name"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"e\"}", "language"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":{}}", "body"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"buttons\":[{\"type\":\"copy_code\","
+     "\"code\":\"0123456789012345\"}]}", "buttons[1].code"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":[\"x\"],\"components\":[]}",
+     "components"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])
