@@ -25,6 +25,10 @@ local MSG = {
   WA401 = [[{"code":"WA401","message":"Phone number is not present or does not belong to the account.","data":{},"error":{"phone_number":"Phone number is not present or does not belong to the account."}}]],
   WA400 = [[{"code":"WA400","message":"Refer to correct payload format","data":{},"error":{"payload":"Incorrect payload format"}}]],
   WA500 = [[{"code":"WA500","message":"Please try again later","data":{},"error":{"error":"Internal server error"}}]],
+  -- Neither body is documented (templates-media-read.md, section 6.2): the code and reason are,
+  -- the shape follows the documented errors.
+  WAV2101 = [[{"code":"WAV2101","message":"Account daily limit reached","data":{},"error":{"account":"Account daily limit reached"}}]],
+  throttled = [[{"code":"WA400","message":"Refer to correct payload format","data":{},"error":{"code":130429,"message":"(#130429) Rate limit hit"}}]],
   E110 = [[{"code":"E110","message":"Please check your balance, You have a low balance!","data":{},"error":{"balance":"Please check your balance, You have a low balance!"}}]],
 }
 local PUBLISH = {
@@ -111,6 +115,8 @@ local function send_message(rec, sid, from)
   for _, number in ipairs(shape.recipients(tree.messaging_object.to)) do
     if number == without_plus(MAGIC.to_low_balance) then return answer(400, "E110", MSG.E110) end
     if number == without_plus(MAGIC.to_server_error) then return answer(500, "WA500", MSG.WA500) end
+    if number == without_plus(MAGIC.to_daily_limit) then return answer(429, "WAV2101", MSG.WAV2101) end
+    if number == without_plus(MAGIC.to_throttled) then return answer(400, "WA400", MSG.throttled) end
     -- Lets a client that validates payloads itself still see a server-side WA400.
     if number == without_plus(MAGIC.to_bad_payload) then
       rec.reason = "magic recipient " .. MAGIC.to_bad_payload

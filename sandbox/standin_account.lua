@@ -15,6 +15,8 @@ return {
     to_low_balance = "+910000000110",       -- 400 E110
     to_server_error = "+910000000500",      -- 500 WA500
     to_bad_payload = "+910000000400",       -- 400 WA400 although the payload is well-formed
+    to_daily_limit = "+910000002101",       -- 429 WAV2101 account daily limit (status inferred)
+    to_throttled = "+910000130429",         -- 400 WA400 carrying Meta's 130429 (shape inferred)
     from_other_version = "+918000000002",   -- 401 WA-401 (number on another API version)
     sid_no_api = "HXAP16XXXXXX97NA",        -- 401 WA-401 (account without API access)
     flow_id = "1120000000000207",           -- publishes: 200 {"success": true}

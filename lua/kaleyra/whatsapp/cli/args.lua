@@ -17,7 +17,7 @@ Environment (flags override them):
   KALEYRA_SID        account SID                 --sid
   KALEYRA_API_KEY    API key (prefer this to --api-key, which other users can see in ps)
   KALEYRA_FROM       business number, E.164      --from
-  KALEYRA_REGION     in (default), sg or eu      --region
+  KALEYRA_REGION     in (default), sg, eu or na  --region
   KALEYRA_BASE_URL   overrides the region, e.g. a local sandbox   --base-url
   KALEYRA_WA_PROGRESS  1 or 0: force the bulk progress bar on or off]]
 
@@ -149,7 +149,7 @@ function M.parser(argparse, version)
   parser:option("--sid", "Account SID (default $KALEYRA_SID).")
   parser:option("--api-key", "API key (default $KALEYRA_API_KEY).")
   parser:option("--from", "Business number (default $KALEYRA_FROM).")
-  parser:option("--region", "in, sg or eu (default $KALEYRA_REGION, else in).")
+  parser:option("--region", "in, sg, eu or na (default $KALEYRA_REGION, else in).")
   parser:option("--base-url", "Service URL; overrides the region (default $KALEYRA_BASE_URL).")
   parser:option("--timeout", "Seconds for each request (default 30)."):convert(positive("number"))
   parser:option("--connect-timeout", "Seconds to connect (default 10)."):convert(positive("number"))
