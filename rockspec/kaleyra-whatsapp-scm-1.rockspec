@@ -69,6 +69,7 @@ build = {
         "src/ops/buttons.c",
         "src/ops/list.c",
         "src/ops/template.c",
+        "src/ops/upload.c",
       },
       libraries = { "curl", "cjson", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },

@@ -306,7 +306,7 @@ local function check_messaging_object(mo)
     return nil, "messaging_object.to must be E.164 numbers joined by commas"
   end
   -- A reply quotes the message it answers (templates-media-read.md, section 4).
-  if mo.context ~= nil and not (is_object(mo.context) and is_text(mo.context.message_id)) then
+  if mo.context ~= nil and kind(mo.context) ~= "null" and not (is_object(mo.context) and is_text(mo.context.message_id)) then
     return nil, "messaging_object.context must be an object with a message_id"
   end
   local msg_type = mo.type

@@ -25,6 +25,7 @@
     X(buttons)          \
     X(list)             \
     X(template)         \
+    X(upload)           \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;
@@ -239,6 +240,12 @@ static int read_value(kwa_args_t *a, const kwa_field_t *f, kwa_value_t *v,
         if (!cJSON_IsArray(item))
             return wrong_type(err, f->name, "a list");
         v->json = item;
+        return 0;
+    case KWA_FT_BYTES:
+        if (!cJSON_IsString(item))
+            return wrong_type(err, f->name, "a string");
+        v->str = item->valuestring;
+        v->count = strlen(item->valuestring);
         return 0;
     }
     return wrong_type(err, f->name, "known");

@@ -33,8 +33,9 @@ typedef enum kwa_ftype {
     KWA_FT_TEXT_OR_TABLE, /* a string, or an object passed through */
     KWA_FT_EXTRA,         /* extra_info: ref, ref1, ref2, wa_source */
     KWA_FT_NUMBER,        /* a finite number; ranges are the field's check */
-    KWA_FT_LIST           /* a list (JSON array) passed through; items are
+    KWA_FT_LIST,          /* a list (JSON array) passed through; items are
                            * the field's check */
+    KWA_FT_BYTES          /* bytes (NUL allowed): str, and count its length */
 } kwa_ftype_t;
 
 typedef struct kwa_value {
@@ -150,6 +151,10 @@ cJSON *kwa_build_interactive(cJSON *mo, const char *type, const kwa_value_t *hea
  * to {base}/v2/{sid}/whatsapp/{from}/messages. */
 int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
                      cJSON *root, int ok, kwa_result_t *err);
+/* A multipart POST to {base}/v2/{sid}/whatsapp/{from}/media with no
+ * parts yet (the op adds them to req->parts); answer KWA_ANSWER_MEDIA. */
+int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
+                     kwa_result_t *err);
 /* An empty-bodied POST to {base}/v2/{sid}/whatsapp/{segment}/{tail}. */
 int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
                    const char *tail, kwa_answer_t answer, kwa_result_t *err);

@@ -226,6 +226,21 @@ int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segm
     return 0;
 }
 
+int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
+                     kwa_result_t *err)
+{
+    memset(req, 0, sizeof *req);
+    req->method = "POST";
+    req->answer = KWA_ANSWER_MEDIA;
+    req->url = url_for(cfg, from ? from : cfg->from, "media");
+    req->body = strdup("");
+    if (req->url == NULL || req->body == NULL) {
+        kwa_request_free(req);
+        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+    }
+    return 0;
+}
+
 /* ---- the typed C API (kwa.h): each struct read into the op's fields ---- */
 
 static void set_string(kwa_value_t *v, const char *s)
@@ -327,8 +342,16 @@ int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
 
 void kwa_request_free(kwa_request_t *req)
 {
+    size_t i;
+
     if (req == NULL)
         return;
+    for (i = 0; i < req->nparts && i < KWA_MAX_PARTS; i++) {
+        free(req->parts[i].path);
+        free(req->parts[i].data);
+        free(req->parts[i].filename);
+        free(req->parts[i].mime);
+    }
     free(req->url);
     free(req->body);
     memset(req, 0, sizeof *req);

@@ -175,6 +175,16 @@ static int success(kwa_result_t *res, kwa_answer_t op)
         return 0;
     }
     data = cJSON_GetObjectItemCaseSensitive(res->body, "data");
+    if (op == KWA_ANSWER_MEDIA) {
+        /* Meta's {"id": ...}; Kaleyra's wrapper, if any, as data.id (inferred) */
+        copy_member(res->message_id, sizeof res->message_id, res->body, "id");
+        if (res->message_id[0] == '\0')
+            copy_member(res->message_id, sizeof res->message_id, data, "id");
+        if (res->message_id[0] == '\0')
+            return kwa_fail(res, KWA_SERVER, NULL,
+                            "the upload answered HTTP %ld without a media id", res->status);
+        return 0;
+    }
     copy_member(res->message_id, sizeof res->message_id, data, "message_id");
     return 0;
 }

@@ -273,6 +273,8 @@ static const struct {
      "\"currency\":{\"fallback_value\":\"$1\",\"code\":\"USD\",\"amount_1000\":1000}}]},"
      "{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":\"0\",\"parameters\":"
      "[{\"type\":\"coupon_code\",\"coupon_code\":\"C1\"}]}]}}}"},
+    {"upload: bytes", "upload", "{\"data\":\"%PDF-1\",\"type\":\"application/pdf\",\"filename\":\"a.pdf\"}",
+     BASE "+918000000001/media", "POST", KWA_ANSWER_MEDIA, ""},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -467,6 +469,12 @@ static const struct {
      "\"code\":\"0123456789012345\"}]}", "buttons[1].code"},
     {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":[\"x\"],\"components\":[]}",
      "components"},
+    {"upload", "{\"type\":\"image/png\"}", "file"},
+    {"upload", "{\"data\":\"x\",\"type\":\"image/gif\"}", "type"},
+    {"upload", "{\"data\":\"\",\"type\":\"image/png\"}", "data"},
+    {"upload", "{\"file\":\"/nonexistent/kwa/a.png\",\"type\":\"image/png\"}", "file"},
+    {"upload", "{\"data\":\"x\",\"file\":\"/etc/hostname\",\"type\":\"image/png\"}", "file"},
+    {"upload", "{\"data\":\"x\",\"type\":\"image/png\",\"extra_info\":{}}", "message"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])

@@ -87,6 +87,8 @@ local ANSWERS = {
   message = "`res.status` (202), `res.code` (`\"WA202\"`), `res.message`, `res.message_id`;"
     .. " `res.body` is the decoded answer",
   success = "`res.status`, `res.success` (`true`); `res.body` is the decoded answer",
+  media = "`res.status`, `res.id` (the media id, for `send_media` and template headers);"
+    .. " `res.body` is the decoded answer",
 }
 
 local function anchor(heading)
@@ -120,6 +122,7 @@ local function operations(commands)
   put("| `phones` | one E.164 number (optional `+`, then 8 to 15 digits) or a list of them |")
   put("| `from` | the business number, E.164; the client's `from` when absent |")
   put("| `number` | a finite Lua number (ranges are the field's own rule) |")
+  put("| `bytes` | a Lua string of any bytes (NUL included) |")
   put("| `table` | a Lua table passed through as a JSON object |")
   put("| `list` | a Lua sequence passed through as a JSON array (its items are the field's own rule) |")
   put("| `text_or_table` | a string (text, with the limits shown), or a table passed through as a JSON object |")

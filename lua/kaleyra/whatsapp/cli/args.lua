@@ -64,6 +64,7 @@ end
 -- The flags of each field type; `from` has none (it is the global --from).
 local FLAGS = {
   string = function(cmd, f) cmd:option(ops.flag(f.name), option_help(f)) end,
+  bytes = function(cmd, f) cmd:option(ops.flag(f.name), option_help(f)) end,
   number = function(cmd, f)
     cmd:option(ops.flag(f.name), option_help(f)):convert(function(s)
       local n = tonumber(s)

@@ -168,6 +168,7 @@ end
 local FIELD = {
   phones = function(a, f) return a[f.name] and M.recipients(a[f.name]) end,
   string = function(a, f) return a[f.name] end,
+  bytes = function(a, f) return a[f.name] end,
   boolean = function(a, f) return a[f.name] or nil end,
   text_or_table = function(a, f)
     local flag = ops.flag(f.name) .. "-json"

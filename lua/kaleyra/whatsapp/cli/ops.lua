@@ -14,7 +14,7 @@
 --   * an op with at most two required fields, all phones or strings,
 --     takes them all (text TO BODY, publish-flow FLOW_ID);
 --   * otherwise its phones field (cta-url TO).
--- Flags, by field type: string -> --field-name; number -> --field-name
+-- Flags, by field type: string and bytes -> --field-name; number -> --field-name
 -- taking a number; boolean -> a flag; text_or_table -> --name and
 -- --name-json; table and list -> --name-json and one flag per `sub` entry
 -- (repeatable when its path appends, "[]"; key=value,... when `pairs`);
