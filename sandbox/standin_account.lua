@@ -31,6 +31,7 @@ return {
   templates = {
     hello_world = { body = 0 },
     order_update = { body = 3 },
+    order_shipped = { header = "image", body = 2, buttons = { "quick_reply" } },
     shipping_banner = { header = "image", body = 1 },
     invoice_ready = { header = "document", body = 2 },
     store_location = { header = "location", body = 0 },
