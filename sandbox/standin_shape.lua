@@ -234,7 +234,9 @@ end
 local function check_template(t)
   local where = "messaging_object.template"
   if not is_object(t) then return nil, where .. " must be an object" end
-  if not (is_text(t.name) and t.name:match("^[a-z0-9_]+$")) then return nil, where .. ".name must be a template name" end
+  if not (is_text(t.name) and t.name:match("^[a-z0-9_]+$")) then
+    return nil, where .. ".name must be a template name"
+  end
   if not (is_object(t.language) and is_text(t.language.code)) then return nil, where .. ".language.code is required" end
   if t.components == nil then return true end
   if kind(t.components) ~= "array" then return nil, where .. ".components must be an array" end
@@ -306,7 +308,8 @@ local function check_messaging_object(mo)
     return nil, "messaging_object.to must be E.164 numbers joined by commas"
   end
   -- A reply quotes the message it answers (templates-media-read.md, section 4).
-  if mo.context ~= nil and kind(mo.context) ~= "null" and not (is_object(mo.context) and is_text(mo.context.message_id)) then
+  local context = mo.context
+  if context ~= nil and kind(context) ~= "null" and not (is_object(context) and is_text(context.message_id)) then
     return nil, "messaging_object.context must be an object with a message_id"
   end
   local msg_type = mo.type

@@ -4,6 +4,7 @@
 -- transport function, and WAV2101 and Meta's throttling through the
 -- stand-in's magic recipients. WAV2101 (the daily limit) is rate_limit
 -- but not retryable and never retried automatically, even under 429.
+-- luacheck: no max line length (the bodies are quoted whole from the documents)
 local h = require "spec.helpers"
 
 local DOCS = {
