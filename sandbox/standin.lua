@@ -8,6 +8,7 @@
 -- plain io, so several workers could interleave long lines.
 local cjson = require "cjson.safe"
 local shape = require "standin_shape"
+local multipart = require "standin_multipart"
 local account = require "standin_account"
 local callback = require "standin_callback"
 
@@ -26,6 +27,10 @@ local MSG = {
   WA401 = [[{"code":"WA401","message":"Phone number is not present or does not belong to the account.","data":{},"error":{"phone_number":"Phone number is not present or does not belong to the account."}}]],
   WA400 = [[{"code":"WA400","message":"Refer to correct payload format","data":{},"error":{"payload":"Incorrect payload format"}}]],
   WA500 = [[{"code":"WA500","message":"Please try again later","data":{},"error":{"error":"Internal server error"}}]],
+  -- Neither body is documented (templates-media-read.md, section 6.2): the code and reason are,
+  -- the shape follows the documented errors.
+  WAV2101 = [[{"code":"WAV2101","message":"Account daily limit reached","data":{},"error":{"account":"Account daily limit reached"}}]],
+  throttled = [[{"code":"WA400","message":"Refer to correct payload format","data":{},"error":{"code":130429,"message":"(#130429) Rate limit hit"}}]],
   E110 = [[{"code":"E110","message":"Please check your balance, You have a low balance!","data":{},"error":{"balance":"Please check your balance, You have a low balance!"}}]],
 }
 local PUBLISH = {
@@ -97,6 +102,11 @@ local function send_message(rec, sid, from)
       if ok then reason = nil end
     end
   end
+  if not reason and tree.messaging_object.type == "template" then
+    local ok
+    ok, reason = shape.check_template_store(tree.messaging_object.template, account.templates)
+    if ok then reason = nil end
+  end
   if reason then
     rec.reason = reason
     return answer(400, "WA400", MSG.WA400, { ["Content-Type"] = "application/json", ["X-Sandbox-Reason"] = reason })
@@ -107,6 +117,8 @@ local function send_message(rec, sid, from)
   for _, number in ipairs(shape.recipients(tree.messaging_object.to)) do
     if number == without_plus(MAGIC.to_low_balance) then return answer(400, "E110", MSG.E110) end
     if number == without_plus(MAGIC.to_server_error) then return answer(500, "WA500", MSG.WA500) end
+    if number == without_plus(MAGIC.to_daily_limit) then return answer(429, "WAV2101", MSG.WAV2101) end
+    if number == without_plus(MAGIC.to_throttled) then return answer(400, "WA400", MSG.throttled) end
     -- Lets a client that validates payloads itself still see a server-side WA400.
     if number == without_plus(MAGIC.to_bad_payload) then
       rec.reason = "magic recipient " .. MAGIC.to_bad_payload
@@ -119,6 +131,70 @@ local function send_message(rec, sid, from)
     callback.schedule(tree, shape.recipients(tree.messaging_object.to), from, id)
   end
   return ok
+end
+
+-- Media upload (templates-media-read.md, section 2.1): multipart fields `file` and `type`; the
+-- MIME type and size are checked against Meta's limits per media class. The answer body is not
+-- documented: Meta's {"id": "..."} is what the stand-in gives.
+local MB = 1024 * 1024
+local MEDIA_LIMITS = {
+  ["image/jpeg"] = 5 * MB, ["image/png"] = 5 * MB, ["video/mp4"] = 16 * MB, ["video/3gpp"] = 16 * MB,
+  ["audio/aac"] = 16 * MB, ["audio/amr"] = 16 * MB, ["audio/mpeg"] = 16 * MB, ["audio/mp4"] = 16 * MB,
+  ["audio/ogg"] = 16 * MB, ["text/plain"] = 100 * MB, ["application/pdf"] = 100 * MB,
+  ["application/msword"] = 100 * MB, ["application/vnd.ms-excel"] = 100 * MB,
+  ["application/vnd.ms-powerpoint"] = 100 * MB,
+  ["application/vnd.openxmlformats-officedocument.wordprocessingml.document"] = 100 * MB,
+  ["application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"] = 100 * MB,
+  ["application/vnd.openxmlformats-officedocument.presentationml.presentation"] = 100 * MB,
+  ["image/webp"] = 500 * 1024,
+}
+
+-- A chunk reader over the request body: nginx's buffer, or the file it spooled the body to.
+local function body_reader()
+  local data = ngx.req.get_body_data()
+  if data then
+    local done = false
+    return function()
+      if done then return nil end
+      done = true
+      return data
+    end
+  end
+  local name = ngx.req.get_body_file()
+  local f = name and io.open(name, "rb")
+  if not f then return function() return nil end end
+  return function()
+    local chunk = f:read(64 * 1024)
+    if not chunk then f:close() end
+    return chunk
+  end
+end
+
+local function upload_media(rec, sid, from)
+  local auth = authenticate(sid, rec.headers)
+  if auth == "bad" then return answer(401, "RBC001", RBC001) end
+  if auth == "no_api" then return answer(401, "WA-401", MSG.account) end
+  if without_plus(from) ~= without_plus(CRED.from) then return answer(401, "WA401", MSG.WA401) end
+  local function bad(reason)
+    rec.reason = reason
+    return answer(400, "WA400", MSG.WA400, { ["Content-Type"] = "application/json", ["X-Sandbox-Reason"] = reason })
+  end
+  local boundary = multipart.boundary(rec.headers["content-type"])
+  if not boundary then return bad("Content-Type must be multipart/form-data with a boundary") end
+  local parts, why = multipart.parse(body_reader(), boundary)
+  if not parts then return bad(why) end
+  local by_name = {}
+  for _, part in ipairs(parts) do by_name[part.name or ""] = part end
+  local file, mime = by_name.file, by_name.type and by_name.type.value
+  rec.upload = { parts = #parts, size = file and file.size, type = mime, filename = file and file.filename }
+  if not file or file.size == 0 then return bad("the file part is missing or empty") end
+  if not MEDIA_LIMITS[mime or ""] then return bad("type is not a MIME type WhatsApp takes") end
+  if file.size > MEDIA_LIMITS[mime] then
+    return bad(("the file is larger than the %d bytes WhatsApp takes for %s"):format(MEDIA_LIMITS[mime], mime))
+  end
+  local id = ("1%015d"):format(ngx.shared.standin:incr("media_seq", 1, 0))
+  rec.media_id = id
+  return answer(200, nil, '{"id":"' .. id .. '"}')
 end
 
 local function publish_flow(rec, sid, flow_id)
@@ -136,6 +212,7 @@ end
 local ROUTES = {
   { "^/v2/([^/]+)/whatsapp/([^/]+)/messages$", send_message },
   { "^/v2/([^/]+)/whatsapp/([^/]+)/publish$", publish_flow },
+  { "^/v2/([^/]+)/whatsapp/([^/]+)/media$", upload_media },
 }
 
 local function find_route(method, path)
@@ -316,7 +393,13 @@ function M.handle()
     inflight = inflight,
     t = ngx.now(),
   }
-  rec.body = read_body()
+  if ngx.var.uri:match("/media$") then
+    -- an upload may be 100 MB: upload_media streams it from nginx's spool file, and the record
+    -- keeps a summary (rec.upload) instead of the body
+    ngx.req.read_body()
+  else
+    rec.body = read_body()
+  end
 
   local ok, ans = pcall(respond, rec)
   if not ok then

@@ -11,7 +11,7 @@ describe("whatsapp.new", function()
   end)
 
   it("accepts every documented region", function()
-    for _, region in ipairs { "in", "sg", "eu" } do
+    for _, region in ipairs { "in", "sg", "eu", "na" } do
       local c = assert(whatsapp.new { sid = "SID1", api_key = "k", region = region })
       c:close()
     end

@@ -58,7 +58,7 @@ describe("client:send", function()
       local mo = {
         to = h.magic.to, type = "template",
         template = {
-          name = "order_update", language = { code = "en_US", policy = "deterministic" },
+          name = "order_shipped", language = { code = "en_US", policy = "deterministic" },
           components = {
             { type = "header", parameters = { { type = "image", image = { link = "https://example.com/h.png" } } } },
             { type = "body", parameters = {
@@ -72,7 +72,7 @@ describe("client:send", function()
       }
       local body = sent(mo)
       local t = body.messaging_object.template
-      assert.equals("order_update", t.name)
+      assert.equals("order_shipped", t.name)
       assert.same({ code = "en_US", policy = "deterministic" }, t.language)
       assert.equals(3, #t.components)
       assert.equals("https://example.com/h.png", t.components[1].parameters[1].image.link)

@@ -74,7 +74,7 @@ void kwa_result_free(kwa_result_t *res);
 typedef struct kwa_options {
     const char *sid;        /* required: account SID, alphanumeric */
     const char *api_key;    /* required: printable ASCII, no spaces */
-    const char *region;     /* "in" (default), "sg" or "eu" */
+    const char *region;     /* "in" (default), "sg", "eu" or "na" */
     const char *base_url;   /* overrides region; may carry a path prefix;
                                plain http only to loopback hosts */
     const char *from;       /* default business number (E.164), or NULL */

@@ -85,6 +85,13 @@ kwa_dispatch_t *kwa_client_dispatch(kwa_client_t *c)
     return c->d;
 }
 
+int kwa_client_refuse_multipart(kwa_result_t *err)
+{
+    return kwa_fail(err, KWA_CONFIG, "transport",
+                    "uploads (multipart bodies) need the libcurl transport; "
+                    "a Lua transport cannot send them");
+}
+
 int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
                       kwa_callback_t cb, void *ud, kwa_result_t *err)
 {
@@ -93,6 +100,10 @@ int kwa_client_submit(kwa_client_t *c, const kwa_message_t *m,
     kwa_result_free(err);
     if (kwa_request_build(&req, &c->cfg, m, err) != 0)
         return -1;
+    if (c->engine == NULL && req.nparts > 0) {
+        kwa_request_free(&req);
+        return kwa_client_refuse_multipart(err);
+    }
     return kwa_dispatch_submit(c->d, &req, cb, ud, err);
 }
 

@@ -19,8 +19,11 @@ static const struct {
     const char *name, *url;
 } regions[] = {
     {"in", "https://api.in.kaleyra.io"},
+    /* older pages; newer revisions say api.kaleyra.io: base_url for that */
     {"sg", "https://api.ap.kaleyra.io"},
     {"eu", "https://api.eu.kaleyra.io"},
+    /* only the newer pages list NA, on .ai (templates-media-read.md, section 7) */
+    {"na", "https://api.na.kaleyra.ai"},
 };
 
 static int is_alnum_str(const char *s)
@@ -127,7 +130,7 @@ static int resolve_base(kwa_result_t *err, const kwa_options_t *o, const char **
             *out = regions[i].url;
             return 0;
         }
-    return kwa_fail(err, KWA_CONFIG, "region", "region must be in, sg or eu");
+    return kwa_fail(err, KWA_CONFIG, "region", "region must be in, sg, eu or na");
 }
 
 static char *dup_or_null(const char *s, int *oom)

@@ -87,15 +87,35 @@ int kwa_one_of(const char *s, const char *const *list);
 
 /* What a successful answer means: a message was accepted (code, message,
  * data.message_id) or an action succeeded ("success": true). */
-typedef enum kwa_answer { KWA_ANSWER_MESSAGE, KWA_ANSWER_SUCCESS } kwa_answer_t;
+typedef enum kwa_answer {
+    KWA_ANSWER_MESSAGE,
+    KWA_ANSWER_SUCCESS,
+    KWA_ANSWER_MEDIA /* an upload: {"id": ...} (or data.id), kept in message_id */
+} kwa_answer_t;
+
+/* One part of a multipart/form-data body (an upload). A file part names
+ * its path and is streamed by the engine (curl_mime_filedata), never read
+ * into memory here; a data part holds its bytes. */
+typedef struct kwa_part {
+    const char *name; /* static: "file", "type" */
+    char *path;       /* owned: the file to stream, or NULL */
+    char *data;       /* owned: the bytes when path is NULL */
+    size_t len;
+    char *filename;   /* owned, or NULL */
+    char *mime;       /* owned: the part's Content-Type, or NULL */
+} kwa_part_t;
+
+#define KWA_MAX_PARTS 4
 
 typedef struct kwa_request {
     const char *op;      /* static: the operation's registry name */
     const char *method;  /* static: "POST", ... */
     kwa_answer_t answer; /* how to read a 2xx answer */
     char *url;       /* owned: absolute URL */
-    char *body;      /* owned: JSON text, or "" for publish */
+    char *body;      /* owned: JSON text, or "" for publish and uploads */
     size_t body_len;
+    kwa_part_t parts[KWA_MAX_PARTS]; /* nparts > 0: a multipart body */
+    size_t nparts;
 } kwa_request_t;
 
 /* Validates any message of the typed C API and fills req (free with
@@ -114,6 +134,9 @@ const kwa_config_t *kwa_client_config(const kwa_client_t *client);
  * 0, its fd and timeout -1, and its blocking sends fail with KWA_CONFIG.
  * NULL with err set on failure; free with kwa_client_free(). */
 kwa_client_t *kwa_client_new_external(const kwa_options_t *opts, kwa_result_t *err);
+/* Fills err for a multipart request a Lua transport was asked to send
+ * (kind config, field transport); returns -1. */
+int kwa_client_refuse_multipart(kwa_result_t *err);
 /* The client's policy machine, for either kind of client (borrowed). */
 struct kwa_dispatch *kwa_client_dispatch(kwa_client_t *client); /* kwa_dispatch_t */
 void kwa_request_free(kwa_request_t *req);

@@ -26,7 +26,7 @@ struct kwa_engine {
     kwa_loop_t loop;
     const kwa_config_t *cfg;
     kwa_dispatch_t *d;
-    struct curl_slist *headers;
+    struct curl_slist *headers, *mime_headers; /* JSON bodies; multipart ones */
     double timer_at;         /* monotonic seconds; < 0: no timer */
     kwa_transfer_t *active;  /* the transfers libcurl runs now */
     kwa_transfer_t *spare;   /* idle, with their easy handles */
@@ -125,8 +125,10 @@ kwa_engine_t *kwa_engine_new(const kwa_config_t *cfg, kwa_dispatch_t *d,
     e->d = d;
     e->timer_at = -1;
     e->multi = curl_multi_init();
-    e->headers = kwa_transfer_headers(cfg->api_key);
-    if (open_loop(&e->loop) != 0 || e->multi == NULL || e->headers == NULL) {
+    e->headers = kwa_transfer_headers(cfg->api_key, 1);
+    e->mime_headers = kwa_transfer_headers(cfg->api_key, 0);
+    if (open_loop(&e->loop) != 0 || e->multi == NULL || e->headers == NULL ||
+        e->mime_headers == NULL) {
         kwa_engine_free(e);
         kwa_fail(err, KWA_NOMEM, NULL, "out of memory or descriptors");
         return NULL;
@@ -168,6 +170,7 @@ void kwa_engine_free(kwa_engine_t *e)
     if (e->loop.cleanup != NULL)
         e->loop.cleanup(e->loop.data);
     kwa_transfer_headers_free(e->headers);
+    kwa_transfer_headers_free(e->mime_headers);
     free(e);
 }
 
@@ -210,11 +213,10 @@ static void start_jobs(kwa_engine_t *e, double t_now)
             e->spare = t->next;
             e->n_spare--;
         } else {
-            t = kwa_transfer_new(e->cfg, e->headers);
+            t = kwa_transfer_new(e->cfg, e->headers, e->mime_headers);
         }
-        if (t != NULL)
-            kwa_transfer_prepare(t, kwa_job_request(job));
-        if (t == NULL || curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
+        if (t == NULL || kwa_transfer_prepare(t, kwa_job_request(job)) != 0 ||
+            curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
             if (t != NULL)
                 recycle(e, t);
             kwa_dispatch_report(e->d, job, &nomem, t_now);

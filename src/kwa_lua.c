@@ -96,6 +96,8 @@ int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op)
     if (op == KWA_ANSWER_SUCCESS) {
         lua_pushboolean(L, r->success);
         lua_setfield(L, -2, "success");
+    } else if (op == KWA_ANSWER_MEDIA) {
+        set_string(L, "id", r->message_id); /* the uploaded media's id */
     } else {
         set_string(L, "code", r->code);
         set_string(L, "message", r->message);

@@ -126,6 +126,10 @@ int kwa_lua_batch_submit(kwa_lua_batch_t *b, const kwa_message_t *m, kwa_lua_slo
         return kwa_client_submit(b->ud->client, m, on_item_done, slot, err);
     if (kwa_request_build(&req, kwa_client_config(b->ud->client), m, err) != 0)
         return -1;
+    if (req.nparts > 0) { /* this batch's I/O is a Lua transport's */
+        kwa_request_free(&req);
+        return kwa_client_refuse_multipart(err);
+    }
     return kwa_dispatch_submit(b->d, &req, on_item_done, slot, err);
 }
 

@@ -178,6 +178,34 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
         if (lua_istable(L, -1))
             return read_table(L, f, &s->trees[i], v, err);
         break;
+    case KWA_FT_NUMBER:
+        lua_getfield(L, idx, f->name);
+        if (lua_isnil(L, -1))
+            return 0;
+        if (lua_type(L, -1) != LUA_TNUMBER)
+            return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a number, got a %s",
+                            f->name, luaL_typename(L, -1));
+        v->number = (double)lua_tonumber(L, -1);
+        v->present = 1;
+        return 0;
+    case KWA_FT_BYTES:
+        lua_getfield(L, idx, f->name);
+        if (lua_isnil(L, -1))
+            return 0;
+        if (lua_type(L, -1) != LUA_TSTRING)
+            return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a string, got a %s",
+                            f->name, luaL_typename(L, -1));
+        v->str = lua_tolstring(L, -1, &v->count); /* stays on the stack */
+        v->present = 1;
+        return 0;
+    case KWA_FT_LIST:
+        lua_getfield(L, idx, f->name);
+        if (lua_isnil(L, -1))
+            return 0;
+        if (!lua_istable(L, -1))
+            return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a list, got a %s",
+                            f->name, luaL_typename(L, -1));
+        return read_table(L, f, &s->trees[i], v, err);
     default:
         break;
     }

@@ -8,7 +8,7 @@
  *                  answer = "message"|"success", positional,
  *                  fields = { { name, type, required, min, max, help,
  *                               sub = { { path, flag, help, choices, json,
- *                                         excludes } } } } } }
+ *                                         excludes, pairs } } } } } }
  */
 #include <string.h>
 
@@ -18,6 +18,7 @@ static const char *const type_names[] = {
     [KWA_FT_STRING] = "string", [KWA_FT_BOOL] = "boolean", [KWA_FT_PHONES] = "phones",
     [KWA_FT_FROM] = "from", [KWA_FT_TABLE] = "table",
     [KWA_FT_TEXT_OR_TABLE] = "text_or_table", [KWA_FT_EXTRA] = "extra_info",
+    [KWA_FT_NUMBER] = "number", [KWA_FT_LIST] = "list", [KWA_FT_BYTES] = "bytes",
 };
 
 static void set_str(lua_State *L, const char *key, const char *value)
@@ -70,6 +71,8 @@ static void push_sub(lua_State *L, const kwa_subfield_t *sub)
         lua_pushboolean(L, sub->json);
         lua_setfield(L, -2, "json");
         set_str(L, "excludes", sub->excludes);
+        lua_pushboolean(L, sub->pairs);
+        lua_setfield(L, -2, "pairs");
         lua_rawseti(L, -2, ++n);
     }
 }
@@ -104,7 +107,8 @@ void kwa_lua_push_ops(lua_State *L)
         set_str(L, "summary", (*op)->summary);
         set_str(L, "http_method", (*op)->http_method);
         set_str(L, "path", (*op)->path);
-        set_str(L, "answer", (*op)->answer == KWA_ANSWER_SUCCESS ? "success" : "message");
+        set_str(L, "answer", (*op)->answer == KWA_ANSWER_SUCCESS ? "success"
+                             : (*op)->answer == KWA_ANSWER_MEDIA ? "media" : "message");
         set_str(L, "positional", (*op)->positional);
         lua_newtable(L);
         for (i = 0; (*op)->fields[i].name != NULL; i++) {

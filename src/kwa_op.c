@@ -3,6 +3,7 @@
  * checks every field type gets before an op's builder runs, and reading
  * an op's fields from a cJSON object for the C API and the fuzzer.
  */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,13 @@
     X(raw)              \
     X(publish)          \
     X(mark_read)        \
+    X(location)         \
+    X(reaction)         \
+    X(media)            \
+    X(buttons)          \
+    X(list)             \
+    X(template)         \
+    X(upload)           \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;
@@ -79,7 +87,10 @@ static int check_phones(kwa_result_t *err, const kwa_field_t *f, const kwa_value
 static int check_field(kwa_result_t *err, const kwa_config_t *cfg,
                        const kwa_field_t *f, const kwa_value_t *v)
 {
-    if (f->check != NULL)
+    /* NUMBER and LIST get their type checked first, then the required
+     * rule and their own check; the others keep their check in place of
+     * the generic one (it knows the field's text form). */
+    if (f->check != NULL && f->type != KWA_FT_NUMBER && f->type != KWA_FT_LIST)
         return f->check(err, cfg, f, v);
     switch (f->type) {
     case KWA_FT_STRING:
@@ -91,11 +102,22 @@ static int check_field(kwa_result_t *err, const kwa_config_t *cfg,
         return kwa_check_from(err, cfg, v->present ? v->str : NULL);
     case KWA_FT_EXTRA:
         return kwa_check_extra_info(err, v->present ? &v->extra : NULL);
+    case KWA_FT_NUMBER:
+        if (v->present && !isfinite(v->number))
+            return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a finite number", f->name);
+        break;
+    case KWA_FT_LIST:
+        if (v->present && !cJSON_IsArray(v->json))
+            return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a list", f->name);
+        break;
     default:
-        if (f->required && !v->present)
-            return kwa_fail(err, KWA_VALIDATION, f->name, "%s is required", f->name);
-        return 0;
+        break;
     }
+    if (f->required && !v->present)
+        return kwa_fail(err, KWA_VALIDATION, f->name, "%s is required", f->name);
+    if (f->check != NULL)
+        return f->check(err, cfg, f, v);
+    return 0;
 }
 
 int kwa_op_build(kwa_request_t *req, const kwa_config_t *cfg,
@@ -106,6 +128,8 @@ int kwa_op_build(kwa_request_t *req, const kwa_config_t *cfg,
     for (i = 0; op->fields[i].name != NULL; i++)
         if (check_field(err, cfg, &op->fields[i], &a->v[i]) != 0)
             return -1;
+    if (op->check != NULL && op->check(err, cfg, a) != 0)
+        return -1;
     if (op->build(req, cfg, a, err) != 0)
         return -1;
     req->op = op->name;
@@ -207,6 +231,22 @@ static int read_value(kwa_args_t *a, const kwa_field_t *f, kwa_value_t *v,
         return 0;
     case KWA_FT_EXTRA:
         return read_extra(v, item, err);
+    case KWA_FT_NUMBER:
+        if (!cJSON_IsNumber(item))
+            return wrong_type(err, f->name, "a number");
+        v->number = item->valuedouble;
+        return 0;
+    case KWA_FT_LIST:
+        if (!cJSON_IsArray(item))
+            return wrong_type(err, f->name, "a list");
+        v->json = item;
+        return 0;
+    case KWA_FT_BYTES:
+        if (!cJSON_IsString(item))
+            return wrong_type(err, f->name, "a string");
+        v->str = item->valuestring;
+        v->count = strlen(item->valuestring);
+        return 0;
     }
     return wrong_type(err, f->name, "known");
 }

@@ -31,7 +31,11 @@ typedef enum kwa_ftype {
     KWA_FT_FROM,          /* the business number; the client's by default */
     KWA_FT_TABLE,         /* an object passed through as JSON */
     KWA_FT_TEXT_OR_TABLE, /* a string, or an object passed through */
-    KWA_FT_EXTRA          /* extra_info: ref, ref1, ref2, wa_source */
+    KWA_FT_EXTRA,         /* extra_info: ref, ref1, ref2, wa_source */
+    KWA_FT_NUMBER,        /* a finite number; ranges are the field's check */
+    KWA_FT_LIST,          /* a list (JSON array) passed through; items are
+                           * the field's check */
+    KWA_FT_BYTES          /* bytes (NUL allowed): str, and count its length */
 } kwa_ftype_t;
 
 typedef struct kwa_value {
@@ -41,6 +45,7 @@ typedef struct kwa_value {
     const char *const *list;  /* PHONES */
     size_t count;
     int boolean;              /* BOOL */
+    double number;            /* NUMBER */
     kwa_extra_info_t extra;   /* EXTRA */
 } kwa_value_t;
 
@@ -55,7 +60,10 @@ typedef struct kwa_field kwa_field_t;
 typedef int (*kwa_check_fn)(kwa_result_t *err, const kwa_config_t *cfg,
                             const kwa_field_t *f, const kwa_value_t *v);
 
-/* For the CLI: how a member of a TABLE field may be given as a flag. */
+/* For the CLI: how a member of a TABLE field, or an item of a LIST
+ * field, may be given as a flag. A path ending in "[]" appends, so its
+ * flag may be repeated ("[]" is an item of the list itself,
+ * "[1].rows[]" a row of its first item). */
 typedef struct kwa_subfield {
     const char *path;    /* "flow_action_payload.screen" */
     const char *flag;    /* "screen" -> --screen */
@@ -63,6 +71,7 @@ typedef struct kwa_subfield {
     const char *choices; /* "navigate|data_exchange", or NULL */
     int json;            /* the flag takes JSON */
     const char *excludes; /* the flag of a member it excludes, or NULL */
+    int pairs;           /* the flag takes key=value,key=value: a table */
 } kwa_subfield_t;
 
 struct kwa_field {
@@ -88,6 +97,9 @@ typedef struct kwa_opdef {
     /* Builds a valid message (the generic checks have passed). */
     int (*build)(kwa_request_t *req, const kwa_config_t *cfg,
                  const kwa_args_t *a, kwa_result_t *err);
+    /* Rules across fields (one of two, one excluding another), run after
+     * the fields' own checks; NULL when there are none. -1 with err set. */
+    int (*check)(kwa_result_t *err, const kwa_config_t *cfg, const kwa_args_t *a);
 } kwa_opdef_t;
 
 /* The registry, NULL-terminated, in documentation order. */
@@ -116,6 +128,9 @@ void kwa_args_release(kwa_args_t *a);
     {"from", KWA_FT_FROM, 0, 0, 0, "business number (E.164); default: the client's", NULL, NULL}
 #define KWA_FIELD_EXTRA \
     {"extra_info", KWA_FT_EXTRA, 0, 0, 0, "{ ref, ref1, ref2, wa_source }: echoed in reports and callbacks", NULL, NULL}
+/* Meta's context.message_id: the message this one replies to (quotes). */
+#define KWA_FIELD_REPLY_TO \
+    {"reply_to", KWA_FT_STRING, 0, 1, 256, "id of the message this one replies to (quotes it)", NULL, NULL}
 #define KWA_FIELD_END {NULL, KWA_FT_STRING, 0, 0, 0, NULL, NULL, NULL}
 
 /* The header/body/footer frame of an interactive message. */
@@ -128,10 +143,14 @@ void kwa_args_release(kwa_args_t *a);
 #define KWA_FIELD_FOOTER \
     {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL}
 
-/* {"messaging_object": {messaging_product, recipient_type, to, type},
- * "extra_info": ...}; sets *mo. NULL on allocation failure. */
-cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
-                         const char *type, cJSON **mo);
+/* {"messaging_object": {messaging_product, recipient_type, to, type,
+ * context: {message_id: reply_to}}, "extra_info": ...}; sets *mo.
+ * reply_to may be NULL or absent. NULL on allocation failure. */
+cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *reply_to,
+                         const kwa_value_t *extra, const char *type, cJSON **mo);
+/* Adds a duplicate of v's tree (if present) to obj under name; 1 on
+ * success or when absent, 0 on allocation failure. */
+int kwa_build_copy(cJSON *obj, const char *name, const kwa_value_t *v);
 /* {"messaging_object": {}, "extra_info": ...}; sets *mo. */
 cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo);
 /* "interactive": {type, header, body, footer, action: {name}}; returns
@@ -142,6 +161,10 @@ cJSON *kwa_build_interactive(cJSON *mo, const char *type, const kwa_value_t *hea
  * to {base}/v2/{sid}/whatsapp/{from}/messages. */
 int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
                      cJSON *root, int ok, kwa_result_t *err);
+/* A multipart POST to {base}/v2/{sid}/whatsapp/{from}/media with no
+ * parts yet (the op adds them to req->parts); answer KWA_ANSWER_MEDIA. */
+int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
+                     kwa_result_t *err);
 /* An empty-bodied POST to {base}/v2/{sid}/whatsapp/{segment}/{tail}. */
 int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
                    const char *tail, kwa_answer_t answer, kwa_result_t *err);
@@ -151,6 +174,21 @@ int kwa_check_header_field(kwa_result_t *err, const kwa_config_t *cfg,
                            const kwa_field_t *f, const kwa_value_t *v);
 int kwa_check_url_field(kwa_result_t *err, const kwa_config_t *cfg,
                         const kwa_field_t *f, const kwa_value_t *v);
+/* obj is a table whose keys are all in keys ("id|title|description");
+ * field names it in errors. */
+int kwa_check_keys(kwa_result_t *err, const cJSON *obj, const char *field, const char *keys);
+/* A string member that must be there: min..max characters. */
+int kwa_check_required(kwa_result_t *err, const cJSON *obj, const char *name,
+                       const char *field, size_t min, size_t max);
+/* An https URL (media links): absolute, a host, no spaces. */
+int kwa_check_https(kwa_result_t *err, const char *field, const char *s);
+/* A field's name with a suffix, for errors about its members:
+ * "buttons[2].title". */
+const char *kwa_field_path(char *buf, size_t cap, const char *fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
 
 /* cJSON_Add* return NULL on allocation failure; KWA_OK folds that into
  * one flag per builder so the happy path reads straight. */

@@ -113,16 +113,21 @@ cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo)
     return root;
 }
 
-cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
-                         const char *type, cJSON **mo)
+cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *reply_to,
+                         const kwa_value_t *extra, const char *type, cJSON **mo)
 {
     cJSON *root = kwa_build_envelope(extra, mo);
     char *list = join_recipients(to);
     int ok = root != NULL && list != NULL;
+    cJSON *context;
 
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "messaging_product", "whatsapp"));
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "recipient_type", "individual"));
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "to", list));
+    if (ok && reply_to != NULL && reply_to->present && reply_to->str != NULL) {
+        KWA_OK(ok, context = cJSON_AddObjectToObject(*mo, "context"));
+        KWA_OK(ok, cJSON_AddStringToObject(context, "message_id", reply_to->str));
+    }
     KWA_OK(ok, cJSON_AddStringToObject(*mo, "type", type));
     free(list);
     if (!ok) {
@@ -130,6 +135,19 @@ cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *extra,
         return NULL;
     }
     return root;
+}
+
+int kwa_build_copy(cJSON *obj, const char *name, const kwa_value_t *v)
+{
+    cJSON *copy;
+
+    if (v == NULL || !v->present || v->json == NULL)
+        return 1;
+    copy = cJSON_Duplicate(v->json, 1);
+    if (copy != NULL && cJSON_AddItemToObject(obj, name, copy))
+        return 1;
+    cJSON_Delete(copy);
+    return 0;
 }
 
 static int add_text_object(cJSON *parent, const char *name, const char *text)
@@ -200,6 +218,21 @@ int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segm
     req->method = "POST";
     req->answer = answer;
     req->url = url_for(cfg, segment, tail);
+    req->body = strdup("");
+    if (req->url == NULL || req->body == NULL) {
+        kwa_request_free(req);
+        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+    }
+    return 0;
+}
+
+int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
+                     kwa_result_t *err)
+{
+    memset(req, 0, sizeof *req);
+    req->method = "POST";
+    req->answer = KWA_ANSWER_MEDIA;
+    req->url = url_for(cfg, from ? from : cfg->from, "media");
     req->body = strdup("");
     if (req->url == NULL || req->body == NULL) {
         kwa_request_free(req);
@@ -309,8 +342,16 @@ int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
 
 void kwa_request_free(kwa_request_t *req)
 {
+    size_t i;
+
     if (req == NULL)
         return;
+    for (i = 0; i < req->nparts && i < KWA_MAX_PARTS; i++) {
+        free(req->parts[i].path);
+        free(req->parts[i].data);
+        free(req->parts[i].filename);
+        free(req->parts[i].mime);
+    }
     free(req->url);
     free(req->body);
     memset(req, 0, sizeof *req);

@@ -1,8 +1,10 @@
 /*
  * kwa_response.c - turns an HTTP answer into a kwa_result_t: success with
  * the message id, or an error kind from the Kaleyra code (RBC001, WA401,
- * WA-401, WA400, WA-400, E110, WA500, WA-500) or, failing that, from the
- * HTTP status.
+ * WA-401, WA400, WA-400, E110, WA500, WA-500, WAV2101) or, failing that,
+ * from the HTTP status. Meta's throttling codes (4, 80007, 130429) found
+ * in the answer's error member make it a rate_limit whatever the Kaleyra
+ * code (templates-media-read.md, section 6).
  *
  * Caveats: any 2xx is a success even when its body is not JSON (the API
  * documents' own 202 sample is not valid JSON), because reporting an
@@ -15,6 +17,10 @@
 
 #include "kwa_core.h"
 
+#define DAILY_LIMIT                                                                          \
+    "Account daily limit reached: sending resets daily; ask Kaleyra (Tata Communications) "  \
+    "ops for a higher limit"
+
 static const struct {
     const char *code;
     kwa_kind_t kind;
@@ -24,7 +30,13 @@ static const struct {
     {"WA-401", KWA_AUTH, 0},     {"WA400", KWA_PAYLOAD, 0},
     {"WA-400", KWA_PAYLOAD, 0},  {"E110", KWA_BALANCE, 0},
     {"WA500", KWA_SERVER, 1},    {"WA-500", KWA_SERVER, 1},
+    /* the account's daily limit: retrying today cannot help */
+    {"WAV2101", KWA_RATE_LIMIT, 0},
 };
+
+/* Meta's throttling codes: too many calls (4), the WABA's rate limit
+ * (80007), Cloud API throughput reached (130429). */
+static const long meta_throttles[] = {4, 80007, 130429};
 
 static void kind_from_status(kwa_result_t *res)
 {
@@ -49,10 +61,48 @@ static void kind_from_status(kwa_result_t *res)
         res->kind = KWA_PROTOCOL; /* 1xx, 3xx (redirects are not followed) */
 }
 
+/* A Meta error code in obj: its "code" member, a number or digits. */
+static long meta_code(const cJSON *obj)
+{
+    const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
+
+    if (cJSON_IsNumber(code))
+        return (long)code->valuedouble;
+    if (cJSON_IsString(code) && code->valuestring[0] != '\0' &&
+        strspn(code->valuestring, "0123456789") == strlen(code->valuestring) &&
+        strlen(code->valuestring) < 10)
+        return strtol(code->valuestring, NULL, 10);
+    return -1;
+}
+
+/* 1 if details (the answer's error member) carries a Meta throttling
+ * code: {"code": 130429}, {"error": {"code": 4}} or {"errors": [{"code": 80007}]}. */
+static int meta_throttled(const cJSON *details)
+{
+    const cJSON *candidates[3];
+    size_t i, j;
+
+    if (!cJSON_IsObject(details))
+        return 0;
+    candidates[0] = details;
+    candidates[1] = cJSON_GetObjectItemCaseSensitive(details, "error");
+    candidates[2] = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(details, "errors"), 0);
+    for (i = 0; i < 3; i++)
+        for (j = 0; j < sizeof meta_throttles / sizeof meta_throttles[0]; j++)
+            if (candidates[i] != NULL && meta_code(candidates[i]) == meta_throttles[j])
+                return 1;
+    return 0;
+}
+
 static void classify(kwa_result_t *res)
 {
     size_t i;
 
+    if (meta_throttled(res->details)) {
+        res->kind = KWA_RATE_LIMIT;
+        res->retryable = 1;
+        return;
+    }
     for (i = 0; i < sizeof codes / sizeof codes[0]; i++)
         if (strcmp(res->code, codes[i].code) == 0) {
             res->kind = codes[i].kind;
@@ -125,6 +175,16 @@ static int success(kwa_result_t *res, kwa_answer_t op)
         return 0;
     }
     data = cJSON_GetObjectItemCaseSensitive(res->body, "data");
+    if (op == KWA_ANSWER_MEDIA) {
+        /* Meta's {"id": ...}; Kaleyra's wrapper, if any, as data.id (inferred) */
+        copy_member(res->message_id, sizeof res->message_id, res->body, "id");
+        if (res->message_id[0] == '\0')
+            copy_member(res->message_id, sizeof res->message_id, data, "id");
+        if (res->message_id[0] == '\0')
+            return kwa_fail(res, KWA_SERVER, NULL,
+                            "the upload answered HTTP %ld without a media id", res->status);
+        return 0;
+    }
     copy_member(res->message_id, sizeof res->message_id, data, "message_id");
     return 0;
 }
@@ -153,6 +213,8 @@ int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
         return success(res, op);
     }
     classify(res);
+    if (strcmp(res->code, "WAV2101") == 0)
+        kwa_copy_text(res->message, sizeof res->message, DAILY_LIMIT, strlen(DAILY_LIMIT));
     if (res->message[0] == '\0' && cJSON_IsString(res->details))
         copy_member(res->message, sizeof res->message, res->body, "error");
     if (res->message[0] == '\0')

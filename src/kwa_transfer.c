@@ -75,10 +75,10 @@ static int on_prereq(void *ud, char *conn_primary_ip, char *conn_local_ip,
 
 /* ---- setup ---- */
 
-struct curl_slist *kwa_transfer_headers(const char *api_key)
+struct curl_slist *kwa_transfer_headers(const char *api_key, int json)
 {
     static const char *const fixed[] = {
-        "Content-Type: application/json", "Accept: application/json", "Expect:",
+        "Accept: application/json", "Expect:", "Content-Type: application/json",
     };
     size_t n = strlen(api_key) + sizeof "api-key: ", i;
     char *line = malloc(n);
@@ -90,7 +90,7 @@ struct curl_slist *kwa_transfer_headers(const char *api_key)
     list = curl_slist_append(NULL, line);
     scrub(line, n);
     free(line);
-    for (i = 0; list != NULL && i < sizeof fixed / sizeof fixed[0]; i++) {
+    for (i = 0; list != NULL && i < sizeof fixed / sizeof fixed[0] - (json ? 0 : 1); i++) {
         next = curl_slist_append(list, fixed[i]);
         if (next == NULL) {
             kwa_transfer_headers_free(list);
@@ -110,7 +110,8 @@ void kwa_transfer_headers_free(struct curl_slist *headers)
     curl_slist_free_all(headers);
 }
 
-kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *headers)
+kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *headers,
+                                 struct curl_slist *mime_headers)
 {
     kwa_transfer_t *t = calloc(1, sizeof *t);
     CURL *h;
@@ -122,6 +123,8 @@ kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *hea
         free(t);
         return NULL;
     }
+    t->json_headers = headers;
+    t->mime_headers = mime_headers;
     curl_easy_setopt(h, CURLOPT_PRIVATE, t);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
@@ -155,19 +158,59 @@ void kwa_transfer_free(kwa_transfer_t *t)
     if (t == NULL)
         return;
     curl_easy_cleanup(t->easy);
+    curl_mime_free(t->mime);
     free(t->buf);
     free(t);
 }
 
-void kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
+/* The multipart body of an upload: file parts stream from disk when the
+ * transfer reads them (curl_mime_filedata), so a 100 MB document is never
+ * held in memory. NULL on out of memory. */
+static curl_mime *mime_of(CURL *easy, const kwa_request_t *req)
+{
+    curl_mime *mime = curl_mime_init(easy);
+    curl_mimepart *part;
+    size_t i;
+    int ok = mime != NULL;
+
+    for (i = 0; ok && i < req->nparts; i++) {
+        const kwa_part_t *p = &req->parts[i];
+        ok = (part = curl_mime_addpart(mime)) != NULL &&
+             curl_mime_name(part, p->name) == CURLE_OK &&
+             (p->path != NULL ? curl_mime_filedata(part, p->path)
+                              : curl_mime_data(part, p->data, p->len)) == CURLE_OK &&
+             (p->filename == NULL || curl_mime_filename(part, p->filename) == CURLE_OK) &&
+             (p->mime == NULL || curl_mime_type(part, p->mime) == CURLE_OK);
+    }
+    if (!ok) {
+        curl_mime_free(mime);
+        return NULL;
+    }
+    return mime;
+}
+
+int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
 {
     t->len = 0;
     t->too_big = 0;
     t->requests = 0;
     t->errbuf[0] = '\0';
+    curl_mime_free(t->mime); /* the previous upload's */
+    t->mime = NULL;
     curl_easy_setopt(t->easy, CURLOPT_URL, req->url);
+    if (req->nparts > 0) {
+        t->mime = mime_of(t->easy, req);
+        if (t->mime == NULL)
+            return -1;
+        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->mime_headers);
+        curl_easy_setopt(t->easy, CURLOPT_MIMEPOST, t->mime);
+        return 0;
+    }
+    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->json_headers);
+    /* POSTFIELDS after MIMEPOST makes the easy handle post fields again */
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
     curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, req->body);
+    return 0;
 }
 
 /* ---- what happened, in the outcome vocabulary ---- */

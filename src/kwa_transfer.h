@@ -29,20 +29,26 @@ typedef struct kwa_transfer {
     int requests; /* times libcurl was about to send this attempt */
     int too_big;
     char retry_after[24];
+    curl_mime *mime; /* an upload's body, while it runs */
+    struct curl_slist *json_headers, *mime_headers; /* the engine's */
     char errbuf[CURL_ERROR_SIZE];
 } kwa_transfer_t;
 
-/* The api-key, content-type and accept lines; NULL on out of memory. */
-struct curl_slist *kwa_transfer_headers(const char *api_key);
+/* The api-key, accept and (json != 0) content-type lines; NULL on out of
+ * memory. A multipart body's Content-Type, with its boundary, is curl's. */
+struct curl_slist *kwa_transfer_headers(const char *api_key, int json);
 void kwa_transfer_headers_free(struct curl_slist *headers); /* scrubs */
 
 /* A transfer with its easy handle set up from cfg; NULL on out of memory.
- * cfg and headers must outlive it. */
-kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *headers);
+ * cfg and both header lists must outlive it. */
+kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *headers,
+                                 struct curl_slist *mime_headers);
 void kwa_transfer_free(kwa_transfer_t *t); /* NULL is a no-op */
 
-/* Readies t for one attempt of req (borrowed until it ends). */
-void kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
+/* Readies t for one attempt of req (borrowed until it ends): a JSON body,
+ * or a multipart one built with curl's mime API, file parts streamed from
+ * disk. -1 when the mime body cannot be made (out of memory). */
+int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
 
 /* What the attempt that ended with rc amounts to. o borrows t's buffers:
  * use it before t is prepared again. */

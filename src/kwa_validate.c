@@ -4,6 +4,7 @@
  * a message that never repeats the caller's value) and returns -1, or
  * returns 0. Limits are WhatsApp's, counted in characters.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -77,6 +78,53 @@ int kwa_check_url(kwa_result_t *err, const char *field, const char *s)
                             "%s must not contain spaces or control characters",
                             field);
     return 0;
+}
+
+int kwa_check_keys(kwa_result_t *err, const cJSON *obj, const char *field, const char *keys)
+{
+    const cJSON *m;
+    const char *p;
+    size_t n;
+
+    if (!cJSON_IsObject(obj))
+        return kwa_fail(err, KWA_VALIDATION, field, "%s must be a table", field);
+    cJSON_ArrayForEach(m, obj) {
+        n = strlen(m->string);
+        for (p = keys; p != NULL; p = strchr(p, '|') ? strchr(p, '|') + 1 : NULL)
+            if (strncmp(p, m->string, n) == 0 && (p[n] == '|' || p[n] == '\0'))
+                break;
+        if (p == NULL)
+            return kwa_fail(err, KWA_VALIDATION, field, "%s has an unknown key (it takes %s)",
+                            field, keys);
+    }
+    return 0;
+}
+
+int kwa_check_required(kwa_result_t *err, const cJSON *obj, const char *name,
+                       const char *field, size_t min, size_t max)
+{
+    if (cJSON_GetObjectItemCaseSensitive(obj, name) == NULL)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s is required", field);
+    return kwa_check_member(err, obj, name, field, min, max);
+}
+
+int kwa_check_https(kwa_result_t *err, const char *field, const char *s)
+{
+    if (kwa_check_url(err, field, s) != 0)
+        return -1;
+    if (strncasecmp(s, "https://", 8) != 0)
+        return kwa_fail(err, KWA_VALIDATION, field, "%s must be an https:// URL", field);
+    return 0;
+}
+
+const char *kwa_field_path(char *buf, size_t cap, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(buf, cap, fmt, ap);
+    va_end(ap);
+    return buf;
 }
 
 int kwa_check_flow_id(kwa_result_t *err, const char *field, const char *s)

@@ -140,6 +140,18 @@ static const struct {
      MESSAGES, "POST", KWA_ANSWER_MESSAGE,
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
      "\"to\":\"+919000000001\",\"type\":\"text\",\"text\":{\"preview_url\":false,\"body\":\"Hi\"}}}"},
+    {"text: reply_to adds Meta's context", "text",
+     "{" TO1 ",\"body\":\"Yes\",\"reply_to\":\"wamid.ABC\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"context\":{\"message_id\":\"wamid.ABC\"},\"type\":\"text\","
+     "\"text\":{\"preview_url\":false,\"body\":\"Yes\"}}}"},
+    {"raw: reply_to adds context", "raw",
+     "{\"messaging_object\":{" TO1 ",\"text\":{\"body\":\"x\"}},\"reply_to\":\"w1\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"to\":\"+919000000001\",\"text\":{\"body\":\"x\"},"
+     "\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"context\":{\"message_id\":\"w1\"}}}"},
     {"cta_url", "cta_url",
      "{" TO1 ",\"header\":\"Offer\",\"body\":\"Tap below\",\"footer\":\"Thanks\","
      "\"display_text\":\"Open\",\"url\":\"https://example.com/x?a=1\"}",
@@ -203,6 +215,66 @@ static const struct {
      BASE "918000000009/messages", "POST", KWA_ANSWER_SUCCESS,
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"status\":\"read\","
      "\"message_id\":\"w\"},\"extra_info\":{\"ref\":\"r\"}}"},
+    {"location", "location",
+     "{" TO1 ",\"latitude\":12.5,\"longitude\":-77.25,\"name\":\"N\",\"address\":\"A\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"location\",\"location\":{\"latitude\":12.5,"
+     "\"longitude\":-77.25,\"name\":\"N\",\"address\":\"A\"}}}"},
+    {"reaction", "reaction", "{" TO1 ",\"message_id\":\"wamid.A\",\"emoji\":\"\xF0\x9F\x91\x8D\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"reaction\",\"reaction\":{\"message_id\":\"wamid.A\","
+     "\"emoji\":\"\xF0\x9F\x91\x8D\"}}}"},
+    {"reaction: \"\" removes it", "reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"reaction\",\"reaction\":{\"message_id\":\"w\","
+     "\"emoji\":\"\"}}}"},
+    {"media", "media", "{" TO1 ",\"type\":\"document\",\"link\":\"https://example.com/a.pdf\","
+     "\"caption\":\"C\",\"filename\":\"a.pdf\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"document\",\"document\":{\"link\":\"https://example.com/a.pdf\","
+     "\"caption\":\"C\",\"filename\":\"a.pdf\"}}}"},
+    {"media: an uploaded sticker", "media", "{" TO1 ",\"type\":\"sticker\",\"id\":\"123\"}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"sticker\",\"sticker\":{\"id\":\"123\"}}}"},
+    {"buttons", "buttons",
+     "{" TO1 ",\"header\":\"H\",\"body\":\"Pick\",\"footer\":\"F\","
+     "\"buttons\":[{\"id\":\"y\",\"title\":\"Yes\"},{\"id\":\"n\",\"title\":\"No\"}]}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"interactive\",\"interactive\":{\"type\":\"button\","
+     "\"header\":{\"type\":\"text\",\"text\":\"H\"},\"body\":{\"text\":\"Pick\"},"
+     "\"footer\":{\"text\":\"F\"},\"action\":{\"buttons\":["
+     "{\"type\":\"reply\",\"reply\":{\"id\":\"y\",\"title\":\"Yes\"}},"
+     "{\"type\":\"reply\",\"reply\":{\"id\":\"n\",\"title\":\"No\"}}]}}}}"},
+    {"list", "list",
+     "{" TO1 ",\"header\":\"H\",\"body\":\"Pick\",\"button\":\"Menu\","
+     "\"sections\":[{\"title\":\"S\",\"rows\":[{\"id\":\"r1\",\"title\":\"One\",\"description\":\"D\"}]}]}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"interactive\",\"interactive\":{\"type\":\"list\","
+     "\"header\":{\"type\":\"text\",\"text\":\"H\"},\"body\":{\"text\":\"Pick\"},"
+     "\"action\":{\"button\":\"Menu\",\"sections\":[{\"title\":\"S\",\"rows\":"
+     "[{\"id\":\"r1\",\"title\":\"One\",\"description\":\"D\"}]}]}}}}"},
+    {"template", "template",
+     "{" TO1 ",\"name\":\"coupon_offer\",\"language\":\"en_US\",\"body\":[\"A\","
+     "{\"type\":\"currency\",\"fallback\":\"$1\",\"code\":\"USD\",\"amount_1000\":1000}],"
+     "\"header\":{\"type\":\"image\",\"id\":\"9\"},\"buttons\":[{\"type\":\"copy_code\",\"code\":\"C1\"}]}",
+     MESSAGES, "POST", KWA_ANSWER_MESSAGE,
+     "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"recipient_type\":\"individual\","
+     "\"to\":\"+919000000001\",\"type\":\"template\",\"template\":{\"name\":\"coupon_offer\","
+     "\"language\":{\"code\":\"en_US\"},\"components\":["
+     "{\"type\":\"header\",\"parameters\":[{\"type\":\"image\",\"image\":{\"id\":\"9\"}}]},"
+     "{\"type\":\"body\",\"parameters\":[{\"type\":\"text\",\"text\":\"A\"},{\"type\":\"currency\","
+     "\"currency\":{\"fallback_value\":\"$1\",\"code\":\"USD\",\"amount_1000\":1000}}]},"
+     "{\"type\":\"button\",\"sub_type\":\"copy_code\",\"index\":\"0\",\"parameters\":"
+     "[{\"type\":\"coupon_code\",\"coupon_code\":\"C1\"}]}]}}}"},
+    {"upload: bytes", "upload", "{\"data\":\"%PDF-1\",\"type\":\"application/pdf\",\"filename\":\"a.pdf\"}",
+     BASE "+918000000001/media", "POST", KWA_ANSWER_MEDIA, ""},
 };
 
 #define NGOLDEN (sizeof goldens / sizeof goldens[0])
@@ -270,6 +342,10 @@ static const struct {
     {"text", "{" TO1 ",\"body\":\"Hi\",\"Body\":\"Hi\"}", "message"},
     {"text", "[\"+919000000001\"]", "message"},
     {"text", "\"Hi\"", "message"},
+    {"text", "{" TO1 ",\"body\":\"Hi\",\"reply_to\":\"\"}", "reply_to"},
+    {"text", "{" TO1 ",\"body\":\"Hi\",\"reply_to\":5}", "reply_to"},
+    {"raw", "{\"messaging_object\":{" TO1 ",\"text\":{},\"context\":{}},\"reply_to\":\"w\"}",
+     "reply_to"},
     {"cta_url", "{" TO1 ",\"body\":\"B\",\"display_text\":\"Go\",\"url\":\"ftp://x\"}", "url"},
     {"cta_url", "{" TO1 ",\"body\":\"B\",\"display_text\":\"Go\",\"url\":\"https://\"}", "url"},
     {"cta_url", "{" TO1 ",\"body\":\"B\",\"display_text\":\"Go\",\"url\":\"https://x y\"}", "url"},
@@ -354,6 +430,51 @@ static const struct {
     {"mark_read", "{\"message_id\":\"w\",\"from\":\"12\"}", "from"},
     {"mark_read", "{\"message_id\":\"w\",\"extra_info\":{\"ref\":\"\xFF\"}}", "extra_info.ref"},
     {"mark_read", "{\"message_id\":\"w\",\"to\":\"+919000000001\"}", "message"},
+    {"location", "{" TO1 ",\"latitude\":\"1\",\"longitude\":2}", "latitude"},
+    {"location", "{" TO1 ",\"latitude\":91,\"longitude\":2}", "latitude"},
+    {"location", "{" TO1 ",\"latitude\":1,\"longitude\":-181}", "longitude"},
+    {"location", "{" TO1 ",\"latitude\":1,\"longitude\":2,\"name\":\"\"}", "name"},
+    {"reaction", "{" TO1 ",\"message_id\":\"\",\"emoji\":\"x\"}", "message_id"},
+    {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"" LONG20 "\"}", "emoji"},
+    {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":1}", "emoji"},
+    {"reaction", "{" TO1 ",\"message_id\":\"w\",\"emoji\":\"x\",\"reply_to\":\"w\"}", "message"},
+    {"media", "{" TO1 ",\"type\":\"gif\",\"id\":\"1\"}", "type"},
+    {"media", "{" TO1 ",\"type\":\"image\"}", "id"},
+    {"media", "{" TO1 ",\"type\":\"image\",\"id\":\"1\",\"link\":\"https://x\"}", "id"},
+    {"media", "{" TO1 ",\"type\":\"image\",\"link\":\"http://x\"}", "link"},
+    {"media", "{" TO1 ",\"type\":\"audio\",\"id\":\"1\",\"caption\":\"c\"}", "caption"},
+    {"media", "{" TO1 ",\"type\":\"image\",\"id\":\"1\",\"filename\":\"f\"}", "filename"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[]}", "buttons"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":{\"id\":\"y\"}}", "buttons"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"A\"},"
+     "{\"id\":\"b\",\"title\":\"B\"},{\"id\":\"c\",\"title\":\"C\"},{\"id\":\"d\",\"title\":\"D\"}]}",
+     "buttons"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"" LONG20 "1\"}]}",
+     "buttons[1].title"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[{\"id\":\"a\",\"title\":\"A\"},"
+     "{\"id\":\"a\",\"title\":\"B\"}]}", "buttons[2].id"},
+    {"buttons", "{" TO1 ",\"body\":\"B\",\"buttons\":[\"a\"]}", "buttons[1]"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[]}", "sections"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[{\"rows\":[]}]}", "sections[1].rows"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[{\"rows\":[{\"id\":\"a\"}]}]}",
+     "sections[1].rows[1].title"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"M\",\"sections\":[{\"rows\":[{\"id\":\"a\","
+     "\"title\":\"" LONG20 "12345\"}]}]}", "sections[1].rows[1].title"},
+    {"list", "{" TO1 ",\"body\":\"B\",\"button\":\"" LONG20 "1\",\"sections\":[{\"rows\":[{\"id\":\"a\","
+     "\"title\":\"A\"}]}]}", "button"},
+    {"template", "{" TO1 ",\"name\":\"A\",\"language\":\"en\"}", "name"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"e\"}", "language"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":{}}", "body"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"buttons\":[{\"type\":\"copy_code\","
+     "\"code\":\"0123456789012345\"}]}", "buttons[1].code"},
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":[\"x\"],\"components\":[]}",
+     "components"},
+    {"upload", "{\"type\":\"image/png\"}", "file"},
+    {"upload", "{\"data\":\"x\",\"type\":\"image/gif\"}", "type"},
+    {"upload", "{\"data\":\"\",\"type\":\"image/png\"}", "data"},
+    {"upload", "{\"file\":\"/nonexistent/kwa/a.png\",\"type\":\"image/png\"}", "file"},
+    {"upload", "{\"data\":\"x\",\"file\":\"/etc/hostname\",\"type\":\"image/png\"}", "file"},
+    {"upload", "{\"data\":\"x\",\"type\":\"image/png\",\"extra_info\":{}}", "message"},
 };
 
 #define NINVALID (sizeof invalid / sizeof invalid[0])
@@ -646,12 +767,12 @@ static void test_lookups(void)
     size_t i;
 
     UNIT_CASE("kwa_op_names");
-    for (i = 0; i < sizeof want / sizeof want[0]; i++) {
+    /* the first ops keep their order; names mirror kwa_ops to its NULL */
+    for (i = 0; i < sizeof want / sizeof want[0]; i++)
         CHECK_STR(names[i], want[i]);
-        CHECK(kwa_ops[i] != NULL && kwa_ops[i]->name == names[i]);
-    }
+    for (i = 0; kwa_ops[i] != NULL; i++)
+        CHECK(kwa_ops[i]->name == names[i]);
     CHECK_NULL(names[i]);
-    CHECK_NULL(kwa_ops[i]);
     CHECK(kwa_op_names() == names);
 
     UNIT_CASE("kwa_op_find");
@@ -670,8 +791,9 @@ static void test_lookups(void)
     CHECK_INT(kwa_op_field(text, "to"), 0);
     CHECK_INT(kwa_op_field(text, "body"), 1);
     CHECK_INT(kwa_op_field(text, "preview_url"), 2);
-    CHECK_INT(kwa_op_field(text, "from"), 3);
-    CHECK_INT(kwa_op_field(text, "extra_info"), 4);
+    CHECK_INT(kwa_op_field(text, "reply_to"), 3);
+    CHECK_INT(kwa_op_field(text, "from"), 4);
+    CHECK_INT(kwa_op_field(text, "extra_info"), 5);
     CHECK_INT(kwa_op_field(text, "nope"), -1);
     CHECK_INT(kwa_op_field(text, ""), -1);
     CHECK_INT(kwa_op_field(text, "Body"), -1);

@@ -37,6 +37,7 @@ static const struct {
     {"429 without Retry-After: backoff", KWA_RATE_LIMIT, 429, 1, 0, 1, 2, 0.5, 0.125},
     {"429 with retries used up", KWA_RATE_LIMIT, 429, 1, 3, 3, 2, 0.5, -1},
     {"Retry-After on a 500 is ignored", KWA_SERVER, 500, 1, 3, 1, 2, 0.5, -1},
+    {"WAV2101 under 429: the daily limit is not retried", KWA_RATE_LIMIT, 429, 1, 3, 1, 2, 0.5, -1},
 };
 
 int main(void)
@@ -51,6 +52,10 @@ int main(void)
         res.status = rows[i].status;
         res.sent = rows[i].sent;
         res.retry_after = rows[i].retry_after;
+        /* as kwa_response_parse says of these statuses, unless a code
+         * says waiting cannot help (the row's name starts "WAV2101") */
+        res.retryable = (res.status == 429 || res.status == 503) &&
+                        strncmp(rows[i].name, "WAV2101", 7) != 0;
         UNIT_CASE(rows[i].name);
         CHECK_DBL(kwa_retry_delay(&res, rows[i].attempts, rows[i].max_retries,
                                   rows[i].random01),

@@ -87,6 +87,8 @@ local ANSWERS = {
   message = "`res.status` (202), `res.code` (`\"WA202\"`), `res.message`, `res.message_id`;"
     .. " `res.body` is the decoded answer",
   success = "`res.status`, `res.success` (`true`); `res.body` is the decoded answer",
+  media = "`res.status`, `res.id` (the media id, for `send_media` and template headers);"
+    .. " `res.body` is the decoded answer",
 }
 
 local function anchor(heading)
@@ -119,7 +121,10 @@ local function operations(commands)
   put("| `boolean` | `true` or `false` |")
   put("| `phones` | one E.164 number (optional `+`, then 8 to 15 digits) or a list of them |")
   put("| `from` | the business number, E.164; the client's `from` when absent |")
+  put("| `number` | a finite Lua number (ranges are the field's own rule) |")
+  put("| `bytes` | a Lua string of any bytes (NUL included) |")
   put("| `table` | a Lua table passed through as a JSON object |")
+  put("| `list` | a Lua sequence passed through as a JSON array (its items are the field's own rule) |")
   put("| `text_or_table` | a string (text, with the limits shown), or a table passed through as a JSON object |")
   put("| `extra_info` | `{ ref, ref1, ref2, wa_source }`: each ref is cut to 255 characters;"
     .. " an unknown `wa_source` becomes `\"api\"`; absent, none is sent |")
@@ -164,13 +169,15 @@ local function operations(commands)
     for _, f in ipairs(op.fields) do
       if f.sub then
         put("")
-        put("On the command line, members of `", f.name, "` may be given as flags:")
+        put("On the command line, ", f.type == "list" and "items" or "members", " of `", f.name,
+          "` may be given as flags:")
         put("")
         put("| flag | member | takes | description |")
         put("| --- | --- | --- | --- |")
         for _, s in ipairs(f.sub) do
-          local takes = s.json and "JSON" or "text"
+          local takes = s.json and "JSON" or s.pairs and "`key=value,...`" or "text"
           if s.choices then takes = "`" .. table.concat(s.choices, "` or `") .. "`" end
+          if s.path:sub(-2) == "[]" then takes = takes .. ", repeatable" end
           put("| `--", s.flag, "` | `", f.name, ".", s.path, "` | ", takes, " | ", cell(s.help), " |")
         end
       end

@@ -4,7 +4,7 @@
  */
 #include "../kwa_op.h"
 
-enum { TO, HEADER, BODY, FOOTER, DISPLAY_TEXT, URL, FROM, EXTRA };
+enum { TO, HEADER, BODY, FOOTER, DISPLAY_TEXT, URL, REPLY_TO, FROM, EXTRA };
 
 static const kwa_field_t fields[] = {
     [TO] = KWA_FIELD_TO,
@@ -15,6 +15,7 @@ static const kwa_field_t fields[] = {
                       "button label, 1 to 20 characters", NULL, NULL},
     [URL] = {"url", KWA_FT_STRING, 1, 1, 2000, "absolute http(s) URL the button opens",
              kwa_check_url_field, NULL},
+    [REPLY_TO] = KWA_FIELD_REPLY_TO,
     [FROM] = KWA_FIELD_FROM,
     [EXTRA] = KWA_FIELD_EXTRA,
     KWA_FIELD_END,
@@ -24,7 +25,8 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
                  kwa_result_t *err)
 {
     cJSON *mo = NULL, *action = NULL, *params;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[EXTRA], "interactive", &mo);
+    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA],
+                                    "interactive", &mo);
     int ok = root != NULL;
 
     KWA_OK(ok, action = kwa_build_interactive(mo, "cta_url", &a->v[HEADER], a->v[BODY].str,
@@ -37,5 +39,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 
 const kwa_opdef_t kwa_op_cta_url = {
     "cta_url", "send_cta_url", "cta-url", "Send an interactive call-to-action URL button.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
 };

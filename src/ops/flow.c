@@ -8,7 +8,7 @@
 
 #include "../kwa_op.h"
 
-enum { TO, HEADER, BODY, FOOTER, FLOW, FROM, EXTRA };
+enum { TO, HEADER, BODY, FOOTER, FLOW, REPLY_TO, FROM, EXTRA };
 
 static int check_payload(kwa_result_t *err, const cJSON *payload)
 {
@@ -72,16 +72,16 @@ static int check_parameters(kwa_result_t *err, const kwa_config_t *cfg, const kw
 }
 
 static const kwa_subfield_t flow_flags[] = {
-    {"flow_id", "flow-id", "the Flow's id (digits); or --flow-name", NULL, 0, "flow-name"},
-    {"flow_name", "flow-name", "the Flow's name; or --flow-id", NULL, 0, "flow-id"},
-    {"flow_cta", "flow-cta", "button label, 1 to 30 characters", NULL, 0, NULL},
-    {"flow_token", "flow-token", "opaque token echoed back to your endpoint", NULL, 0, NULL},
-    {"flow_action", "flow-action", "navigate or data_exchange", "navigate|data_exchange", 0, NULL},
-    {"flow_action_payload.screen", "screen", "flow_action_payload.screen: the first screen", NULL, 0, NULL},
-    {"flow_action_payload.data", "data", "flow_action_payload.data as a JSON object", NULL, 1, NULL},
-    {"mode", "mode", "draft or published", "draft|published", 0, NULL},
-    {"flow_message_version", "flow-message-version", "default 3", NULL, 0, NULL},
-    {NULL, NULL, NULL, NULL, 0, NULL},
+    {"flow_id", "flow-id", "the Flow's id (digits); or --flow-name", NULL, 0, "flow-name", 0},
+    {"flow_name", "flow-name", "the Flow's name; or --flow-id", NULL, 0, "flow-id", 0},
+    {"flow_cta", "flow-cta", "button label, 1 to 30 characters", NULL, 0, NULL, 0},
+    {"flow_token", "flow-token", "opaque token echoed back to your endpoint", NULL, 0, NULL, 0},
+    {"flow_action", "flow-action", "navigate or data_exchange", "navigate|data_exchange", 0, NULL, 0},
+    {"flow_action_payload.screen", "screen", "flow_action_payload.screen: the first screen", NULL, 0, NULL, 0},
+    {"flow_action_payload.data", "data", "flow_action_payload.data as a JSON object", NULL, 1, NULL, 0},
+    {"mode", "mode", "draft or published", "draft|published", 0, NULL, 0},
+    {"flow_message_version", "flow-message-version", "default 3", NULL, 0, NULL, 0},
+    {NULL, NULL, NULL, NULL, 0, NULL, 0},
 };
 
 static const kwa_field_t fields[] = {
@@ -92,6 +92,7 @@ static const kwa_field_t fields[] = {
     [FLOW] = {"flow", KWA_FT_TABLE, 1, 0, 0,
               "Meta's action.parameters: flow_id or flow_name, flow_cta, flow_token, ...",
               check_parameters, flow_flags},
+    [REPLY_TO] = KWA_FIELD_REPLY_TO,
     [FROM] = KWA_FIELD_FROM,
     [EXTRA] = KWA_FIELD_EXTRA,
     KWA_FIELD_END,
@@ -101,7 +102,8 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
                  kwa_result_t *err)
 {
     cJSON *mo = NULL, *action = NULL, *params = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[EXTRA], "interactive", &mo);
+    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA],
+                                    "interactive", &mo);
     int ok = root != NULL;
 
     KWA_OK(ok, action = kwa_build_interactive(mo, "flow", &a->v[HEADER], a->v[BODY].str,
@@ -119,5 +121,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 
 const kwa_opdef_t kwa_op_flow = {
     "flow", "send_flow", "flow", "Send a WhatsApp Flow message.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
 };

@@ -3,13 +3,14 @@
  * buttons, lists, media, location, templates...) with Kaleyra's envelope.
  * messaging_object.to, messaging_product, recipient_type and the object
  * named by `type` are checked; the rest passes through as given.
+ * reply_to adds messaging_object.context (which it then must not have).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "../kwa_op.h"
 
-enum { MESSAGING_OBJECT, FROM, EXTRA };
+enum { MESSAGING_OBJECT, REPLY_TO, FROM, EXTRA };
 
 static int check_object(kwa_result_t *err, const kwa_config_t *cfg, const kwa_field_t *f,
                         const kwa_value_t *v)
@@ -45,10 +46,22 @@ static int check_object(kwa_result_t *err, const kwa_config_t *cfg, const kwa_fi
     return 0;
 }
 
+/* reply_to is the short form of messaging_object.context: not both. */
+static int check_reply(kwa_result_t *err, const kwa_config_t *cfg, const kwa_args_t *a)
+{
+    (void)cfg;
+    if (a->v[REPLY_TO].present &&
+        cJSON_HasObjectItem(a->v[MESSAGING_OBJECT].json, "context"))
+        return kwa_fail(err, KWA_VALIDATION, "reply_to",
+                        "reply_to and messaging_object.context exclude each other");
+    return 0;
+}
+
 static const kwa_field_t fields[] = {
     [MESSAGING_OBJECT] = {"messaging_object", KWA_FT_TABLE, 1, 0, 0,
                           "Meta's message object; messaging_product and recipient_type are added",
                           check_object, NULL},
+    [REPLY_TO] = KWA_FIELD_REPLY_TO,
     [FROM] = KWA_FIELD_FROM,
     [EXTRA] = KWA_FIELD_EXTRA,
     KWA_FIELD_END,
@@ -73,10 +86,15 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
         KWA_OK(ok, cJSON_AddStringToObject(mo, "messaging_product", "whatsapp"));
     if (ok && !cJSON_HasObjectItem(mo, "recipient_type"))
         KWA_OK(ok, cJSON_AddStringToObject(mo, "recipient_type", "individual"));
+    if (ok && a->v[REPLY_TO].present) {
+        cJSON *context;
+        KWA_OK(ok, context = cJSON_AddObjectToObject(mo, "context"));
+        KWA_OK(ok, cJSON_AddStringToObject(context, "message_id", a->v[REPLY_TO].str));
+    }
     return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
 }
 
 const kwa_opdef_t kwa_op_raw = {
     "raw", "send", "send", "Send any message Meta's message object allows.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, check_reply,
 };

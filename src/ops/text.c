@@ -4,13 +4,14 @@
  */
 #include "../kwa_op.h"
 
-enum { TO, BODY, PREVIEW_URL, FROM, EXTRA };
+enum { TO, BODY, PREVIEW_URL, REPLY_TO, FROM, EXTRA };
 
 static const kwa_field_t fields[] = {
     [TO] = KWA_FIELD_TO,
     [BODY] = {"body", KWA_FT_STRING, 1, 1, 4096, "the text, 1 to 4096 characters", NULL, NULL},
     [PREVIEW_URL] = {"preview_url", KWA_FT_BOOL, 0, 0, 0,
                      "let WhatsApp show a preview of the first URL", NULL, NULL},
+    [REPLY_TO] = KWA_FIELD_REPLY_TO,
     [FROM] = KWA_FIELD_FROM,
     [EXTRA] = KWA_FIELD_EXTRA,
     KWA_FIELD_END,
@@ -20,7 +21,8 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
                  kwa_result_t *err)
 {
     cJSON *mo = NULL, *text;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[EXTRA], "text", &mo);
+    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA],
+                                    "text", &mo);
     int ok = root != NULL;
 
     KWA_OK(ok, text = cJSON_AddObjectToObject(mo, "text"));
@@ -31,5 +33,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 
 const kwa_opdef_t kwa_op_text = {
     "text", "send_text", "text", "Send a text message.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
 };

@@ -17,7 +17,7 @@ Environment (flags override them):
   KALEYRA_SID        account SID                 --sid
   KALEYRA_API_KEY    API key (prefer this to --api-key, which other users can see in ps)
   KALEYRA_FROM       business number, E.164      --from
-  KALEYRA_REGION     in (default), sg or eu      --region
+  KALEYRA_REGION     in (default), sg, eu or na  --region
   KALEYRA_BASE_URL   overrides the region, e.g. a local sandbox   --base-url
   KALEYRA_WA_PROGRESS  1 or 0: force the bulk progress bar on or off]]
 
@@ -37,19 +37,24 @@ local function option_help(f, help)
 end
 
 -- --name-json and one option per entry of f.sub, those the registry
--- calls alternatives made exclusive.
+-- calls alternatives made exclusive; an entry whose path appends may be
+-- repeated, one item each time.
 local function table_options(cmd, f)
   local flags, by_flag = {}, {}
   for i, s in ipairs(f.sub or {}) do
     local help = ops.sentence(s.help, s.choices ~= nil)
     if s.json then help = help:gsub("%.$", FROM_FILE) end -- first value only
+    if s.pairs then help = help:gsub("%.$", " (key=value,key=value).") end
+    if ops.repeats(s) then help = help:gsub("%.$", "; repeat for each.") end
     local opt = cmd:option("--" .. s.flag, help)
     if s.choices then opt:choices(s.choices) end
+    if ops.repeats(s) then opt:count("*") end
     flags[i], by_flag[s.flag] = opt, opt
   end
+  local what = f.type == "list" and "a JSON list" or "a JSON object"
   local sets = f.sub and "; the flags of its keys set them on top of it" or ""
   flags[#flags + 1] = cmd:option(ops.flag(f.name) .. "-json",
-    (ops.sentence(f.help .. ", as a JSON object" .. sets):gsub("%.$", FROM_FILE)))
+    (ops.sentence(f.help .. ", as " .. what .. sets):gsub("%.$", FROM_FILE)))
   for _, pair in ipairs(ops.exclusive(f.sub or {})) do
     cmd:mutex(by_flag[pair[1]], by_flag[pair[2]])
   end
@@ -59,6 +64,14 @@ end
 -- The flags of each field type; `from` has none (it is the global --from).
 local FLAGS = {
   string = function(cmd, f) cmd:option(ops.flag(f.name), option_help(f)) end,
+  bytes = function(cmd, f) cmd:option(ops.flag(f.name), option_help(f)) end,
+  number = function(cmd, f)
+    cmd:option(ops.flag(f.name), option_help(f)):convert(function(s)
+      local n = tonumber(s)
+      if n == nil or n ~= n then return nil, ("'%s' is not a number"):format(s) end
+      return n
+    end)
+  end,
   boolean = function(cmd, f) cmd:flag(ops.flag(f.name), option_help(f)) end,
   text_or_table = function(cmd, f)
     local flag = ops.flag(f.name)
@@ -66,6 +79,7 @@ local FLAGS = {
     cmd:option(flag .. "-json", ("The %s as a JSON object"):format(f.name) .. FROM_FILE)
   end,
   table = table_options,
+  list = table_options,
   extra_info = extra_info_options,
   from = function() end,
 }
@@ -92,7 +106,8 @@ local function op_command(parser, op)
   local cmd = parser:command(op.command, op.summary)
   local arguments, positional = ops.arguments(op)
   for _, arg in ipairs(arguments) do
-    cmd:argument(arg.name, argument_help(arg))
+    local a = cmd:argument(arg.name, argument_help(arg))
+    if arg.optional then a:args("?") end
     if arg.whole then cmd:epilog(whole_epilog(op, arg.field)) end
   end
   for _, f in ipairs(op.fields) do
@@ -135,7 +150,7 @@ function M.parser(argparse, version)
   parser:option("--sid", "Account SID (default $KALEYRA_SID).")
   parser:option("--api-key", "API key (default $KALEYRA_API_KEY).")
   parser:option("--from", "Business number (default $KALEYRA_FROM).")
-  parser:option("--region", "in, sg or eu (default $KALEYRA_REGION, else in).")
+  parser:option("--region", "in, sg, eu or na (default $KALEYRA_REGION, else in).")
   parser:option("--base-url", "Service URL; overrides the region (default $KALEYRA_BASE_URL).")
   parser:option("--timeout", "Seconds for each request (default 30)."):convert(positive("number"))
   parser:option("--connect-timeout", "Seconds to connect (default 10)."):convert(positive("number"))

@@ -80,42 +80,85 @@ local function extra_info(a, base)
   return x
 end
 
--- t[a][b]... = value for the dotted `path`, making (or replacing with)
--- tables on the way.
-local function set_path(t, path, value)
+-- The keys of a path: "a.b" -> a, b; "[1].rows[]" -> 1, rows, APPEND.
+local APPEND = {}
+local function path_keys(path)
   local keys = {}
-  for key in path:gmatch("[^.]+") do keys[#keys + 1] = key end
-  for i = 1, #keys - 1 do
-    if not is_object(t[keys[i]]) then t[keys[i]] = {} end
-    t = t[keys[i]]
+  for part in path:gmatch("[^.]+") do
+    local name, rest = part:match("^([^%[]*)(.*)$")
+    if name ~= "" then keys[#keys + 1] = name end
+    for index in rest:gmatch("%[(%d*)%]") do
+      keys[#keys + 1] = index == "" and APPEND or tonumber(index)
+    end
   end
-  t[keys[#keys]] = value
+  return keys
+end
+
+-- t[a][b]... = value for `path` (see path_keys), making (or replacing
+-- with) tables on the way; APPEND adds after the last item.
+local function set_path(t, path, value)
+  local keys = path_keys(path)
+  for i = 1, #keys do
+    local key = keys[i]
+    if key == APPEND then key = #t + 1 end
+    if i == #keys then
+      t[key] = value
+    else
+      if type(t[key]) ~= "table" then t[key] = {} end
+      t = t[key]
+    end
+  end
+end
+
+-- "id=yes,title=Yes" -> { id = "yes", title = "Yes" } (a flag's `pairs`
+-- form; a value may not hold a comma: use the field's --name-json).
+local function key_values(text, flag)
+  local t = {}
+  for part in (text .. ","):gmatch("([^,]*),") do
+    local k, v = part:match("^%s*([%w_]+)%s*=(.*)$")
+    if not k then
+      return nil, M.error("validation", flag, flag .. " must be key=value pairs joined by commas")
+    end
+    t[k] = v
+  end
+  return t
 end
 
 -- A table field: --name-json, then each sub flag set on top of it.
 -- @return the table (nil when nothing was given for an optional field),
 --   or nil and an error
+-- One value of a sub flag, by its form: JSON, key=value pairs or text.
+local function sub_value(sub, given)
+  if sub.json then return M.json_argument(given, "--" .. sub.flag) end
+  if sub.pairs then return key_values(given, "--" .. sub.flag) end
+  return given
+end
+
 local function table_field(a, f)
   local flag = ops.flag(f.name) .. "-json"
+  local list = f.type == "list"
   local value, err
   if a[ops.key(flag)] then
     value, err = M.json_argument(a[ops.key(flag)], flag)
     if err then return nil, err end
-    if not is_object(value) then
-      return nil, M.error("validation", flag, flag .. " must be a JSON object")
+    if type(value) ~= "table" or (not list and not is_object(value)) then
+      return nil, M.error("validation", flag, flag .. " must be a JSON " .. (list and "list" or "object"))
     end
   end
   for _, sub in ipairs(f.sub or {}) do
     local given = a[ops.key(sub.flag)]
     if given ~= nil then
-      if sub.json then
-        given, err = M.json_argument(given, "--" .. sub.flag)
+      -- a repeatable flag gives a list of its values
+      for _, one in ipairs(ops.repeats(sub) and given or { given }) do
+        local item
+        item, err = sub_value(sub, one)
         if err then return nil, err end
+        value = value or {}
+        set_path(value, sub.path, item)
       end
-      value = value or {}
-      set_path(value, sub.path, given)
     end
   end
+  if list and value ~= nil and next(value) ~= nil then setmetatable(value, nil) end
   if value == nil and f.required then value = {} end -- the library names what it lacks
   return value
 end
@@ -125,6 +168,7 @@ end
 local FIELD = {
   phones = function(a, f) return a[f.name] and M.recipients(a[f.name]) end,
   string = function(a, f) return a[f.name] end,
+  bytes = function(a, f) return a[f.name] end,
   boolean = function(a, f) return a[f.name] or nil end,
   text_or_table = function(a, f)
     local flag = ops.flag(f.name) .. "-json"
@@ -132,6 +176,8 @@ local FIELD = {
     return a[f.name]
   end,
   table = table_field,
+  list = table_field,
+  number = function(a, f) return a[f.name] end,
   extra_info = function(a) return extra_info(a) end,
   from = function() return nil end,
 }

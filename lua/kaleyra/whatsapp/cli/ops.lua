@@ -9,13 +9,17 @@
 -- Arguments, in field order:
 --   * an op whose only required field is a table takes MESSAGE: that
 --     field's value as JSON, or a whole request holding it (send MESSAGE);
+--   * an op with op.positional takes its phones field and that field,
+--     optional when the field is (template TO NAME, upload [FILE]);
 --   * an op with at most two required fields, all phones or strings,
 --     takes them all (text TO BODY, publish-flow FLOW_ID);
---   * otherwise its phones field and its op.positional field (cta-url TO).
--- Flags, by field type: string -> --field-name; boolean -> a flag;
--- text_or_table -> --name and --name-json; table -> --name-json and one
--- flag per `sub` entry; extra_info -> --ref, --ref1, --ref2, --wa-source;
--- from -> nothing here: it is the global --from, the client's default.
+--   * otherwise its phones field (cta-url TO).
+-- Flags, by field type: string and bytes -> --field-name; number -> --field-name
+-- taking a number; boolean -> a flag; text_or_table -> --name and
+-- --name-json; table and list -> --name-json and one flag per `sub` entry
+-- (repeatable when its path appends, "[]"; key=value,... when `pairs`);
+-- extra_info -> --ref, --ref1, --ref2, --wa-source; from -> nothing
+-- here: it is the global --from, the client's default.
 -- @module kaleyra.whatsapp.cli.ops
 
 local core = require "kaleyra.whatsapp.core"
@@ -83,9 +87,15 @@ function M.arguments(op)
   local list, names = {}, {}
   if #required == 1 and required[1].type == "table" then
     list[1] = { field = required[1], name = M.MESSAGE, whole = true }
+  elseif op.positional then
+    for _, f in ipairs(op.fields) do
+      if (f.required and f.type == "phones") or f.name == op.positional then
+        list[#list + 1] = { field = f, name = f.name, optional = not f.required }
+      end
+    end
   else
     for _, f in ipairs(op.fields) do
-      if f.required and ((simple and #required <= 2) or f.type == "phones" or f.name == op.positional) then
+      if f.required and ((simple and #required <= 2) or f.type == "phones") then
         list[#list + 1] = { field = f, name = f.name }
       end
     end
@@ -119,6 +129,11 @@ function M.exclusive(sub)
     end
   end
   return pairs_
+end
+
+--- Whether a `sub` entry's flag may be repeated: its path appends.
+function M.repeats(sub)
+  return sub.path:sub(-2) == "[]"
 end
 
 --- The keys of extra_info, each with its flag and help.
