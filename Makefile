@@ -36,7 +36,7 @@ LJ_BUILD  = $(BUILD)/luajit
 LJ_BIND_O = $(BINDING:%=$(LJ_BUILD)/%.o)
 LJ_MODULE = $(LJ_BUILD)/kaleyra/whatsapp/core.so
 LIBKWA  = $(BUILD)/libkwa.a
-EXAMPLE = $(BUILD)/send_text $(BUILD)/submit_poll
+EXAMPLE = $(BUILD)/send_text $(BUILD)/submit_poll $(BUILD)/call_op
 
 # What a fresh Debian machine needs (installed by `make deps`).
 DEBIAN_PACKAGES = build-essential pkg-config lua5.4 liblua5.4-dev lua-busted \

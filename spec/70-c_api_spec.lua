@@ -1,6 +1,6 @@
--- spec/70-c_api_spec.lua - the C API alone: examples/send_text.c and
--- examples/submit_poll.c, built against kwa.h and libkwa.a only (no Lua),
--- send to the stand-in.
+-- spec/70-c_api_spec.lua - the C API alone: examples/send_text.c,
+-- examples/submit_poll.c and examples/call_op.c, built against kwa.h and
+-- libkwa.a only (no Lua), send to the stand-in.
 local h = require "spec.helpers"
 
 local run = h.run
@@ -62,5 +62,24 @@ describe("C API (examples/send_text.c)", function()
     assert.equals(6, #records)
     for _, rec in ipairs(records) do max = math.max(max, rec.inflight) end
     assert.is_true(max > 1)
+  end)
+
+  it("reaches any registry operation by name: mark_read (examples/call_op.c)", function()
+    sandbox:clear()
+    local wamid = "wamid.HBgMOTE5NzQwNzc2NTA1FQIAEhggMDI1QjVEMzZGQzE2RDI3QzY2MjU2MTgwQjQ3RDM2NDYA"
+    local code, out = run(env() .. " build/call_op mark_read '{\"message_id\": \"" .. wamid .. "\"}'")
+    assert.equals(0, code, out)
+    assert.equals('ok 200 {"success":true}\n', out)
+    local records = sandbox:records()
+    assert.equals(1, #records)
+    assert.same({ messaging_product = "whatsapp", status = "read", message_id = wamid },
+      records[1].json.messaging_object)
+
+    code, out = run(env() .. " build/call_op mark_read '{\"message_id\": \"\"}'")
+    assert.equals(1, code)
+    assert.matches("^validation %(message_id%): message_id", out)
+    code = run(env() .. " build/call_op no_such_op '{}'")
+    assert.equals(2, code)
+    assert.equals(1, #sandbox:records())
   end)
 end)
