@@ -59,11 +59,9 @@ static const kwa_subfield_t button_flags[] = {
 
 static const kwa_field_t fields[] = {
     [TO] = KWA_FIELD_TO,
-    [HEADER] = {"header", KWA_FT_TEXT_OR_TABLE, 0, 0, 60,
-                "text header (at most 60 characters), or a header object",
-                kwa_check_header_field, NULL},
-    [BODY] = {"body", KWA_FT_STRING, 1, 1, 1024, "body text, 1 to 1024 characters", NULL, NULL},
-    [FOOTER] = {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL},
+    [HEADER] = KWA_FIELD_HEADER,
+    [BODY] = KWA_FIELD_BODY,
+    [FOOTER] = KWA_FIELD_FOOTER,
     [BUTTONS] = {"buttons", KWA_FT_LIST, 1, 0, 0,
                  "1 to 3 { id, title }: id 1 to 256 characters, unique; title 1 to 20",
                  check_buttons, button_flags},
