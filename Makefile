@@ -12,18 +12,18 @@ BUSTED     ?= busted
 
 WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wwrite-strings -Werror
 CFLAGS ?= -O2 -g
-DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl libcjson 2>/dev/null)
-DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl libcjson 2>/dev/null || echo -lcurl -lcjson) -lm
+DEPS_CFLAGS := $(shell $(PKG_CONFIG) --cflags libcurl libcjson libcrypto 2>/dev/null)
+DEPS_LIBS   := $(shell $(PKG_CONFIG) --libs libcurl libcjson libcrypto 2>/dev/null || echo -lcurl -lcjson -lcrypto) -lm
 ALL_CFLAGS  = -std=c99 -fPIC $(WARN) $(CFLAGS) $(DEPS_CFLAGS)
 
 BUILD   = build
 # Every file of src/ops/ is one operation of the registry (src/kwa_op.c).
 OPS     = $(patsubst src/%.c,%,$(wildcard src/ops/*.c))
 PURE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response \
-          kwa_retry kwa_op $(OPS) kwa_dispatch
+          kwa_retry kwa_op $(OPS) kwa_dispatch kwa_flowcrypt kwa_flow_endpoint
 CORE    = $(PURE) kwa_loop_epoll kwa_loop_poll kwa_transfer kwa_engine kwa_client
 BINDING = kwa_lua kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec kwa_lua_ops \
-          kwa_lua_many kwa_lua_batch kwa_lua_pump kwa_lua_interrupt
+          kwa_lua_many kwa_lua_batch kwa_lua_pump kwa_lua_interrupt kwa_lua_flow
 CORE_O  = $(CORE:%=$(BUILD)/%.o)
 BIND_O  = $(BINDING:%=$(BUILD)/%.o)
 HEADERS = $(wildcard src/*.h)
@@ -41,7 +41,7 @@ EXAMPLE = $(BUILD)/send_text $(BUILD)/submit_poll
 DEBIAN_PACKAGES = build-essential pkg-config lua5.4 liblua5.4-dev lua-busted \
   libcurl4-openssl-dev libcjson-dev luarocks nginx libnginx-mod-http-lua \
   lua-cjson lua-dkjson lua-socket valgrind curl libluajit2-5.1-dev luajit2 openssl \
-  lua-argparse lua-check lua-ldoc lua-discount cppcheck
+  lua-argparse lua-check lua-ldoc lua-discount cppcheck libssl-dev
 
 export LUA_PATH  := $(CURDIR)/lua/?.lua;$(CURDIR)/?.lua;$(CURDIR)/?/init.lua;;
 export LUA_CPATH := $(CURDIR)/$(BUILD)/lua/?.so;;
@@ -202,7 +202,7 @@ asan: deps all luajit $(ASAN_MODULE) $(ASAN_LUA) $(UNIT_ASAN)
 CLANG        ?= clang
 FUZZ_SECONDS ?= 60
 FUZZ_DIR      = $(BUILD)/fuzz
-FUZZ_NAMES    = response request
+FUZZ_NAMES    = response request flow_endpoint
 FUZZ_CORE     = $(PURE)
 FUZZ_FLAGS    = -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(WARN) -Isrc $(DEPS_CFLAGS)
@@ -268,7 +268,7 @@ install: $(SHLIB) $(LIBKWA)
 	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(patsubst $(PREFIX)%,$${prefix}%,$(LIBDIR))' \
 	  'includedir=$(patsubst $(PREFIX)%,$${prefix}%,$(INCLUDEDIR))' '' 'Name: kwa' \
 	  'Description: Send WhatsApp messages through the Kaleyra WhatsApp API v2 (kaleyra-whatsapp)' \
-	  'Version: $(VERSION)' 'Requires: libcjson' 'Requires.private: libcurl' \
+	  'Version: $(VERSION)' 'Requires: libcjson' 'Requires.private: libcurl libcrypto' \
 	  'Cflags: -I$${includedir}' 'Libs: -L$${libdir} -lkwa' 'Libs.private: -lm' \
 	  >$(DESTDIR)$(PKGCONFIGDIR)/kwa.pc
 	@[ -n "$(DESTDIR)" ] || [ "$$(id -u)" != 0 ] || ! command -v ldconfig >/dev/null || ldconfig

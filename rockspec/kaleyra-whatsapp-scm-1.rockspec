@@ -24,6 +24,7 @@ dependencies = {
 external_dependencies = {
   CURL = { library = "curl" },
   CJSON = { library = "cjson" },
+  CRYPTO = { library = "crypto" },
 }
 build = {
   type = "builtin",
@@ -31,6 +32,7 @@ build = {
     ["kaleyra.whatsapp"] = "lua/kaleyra/whatsapp.lua",
     ["kaleyra.whatsapp.transport"] = "lua/kaleyra/whatsapp/transport.lua",
     ["kaleyra.whatsapp.ngx"] = "lua/kaleyra/whatsapp/ngx.lua",
+    ["kaleyra.whatsapp.flow"] = "lua/kaleyra/whatsapp/flow.lua",
     -- the kaleyra-wa command (Lua 5.3+; argparse from Debian's lua-argparse)
     ["kaleyra.whatsapp.cli.args"] = "lua/kaleyra/whatsapp/cli/args.lua",
     ["kaleyra.whatsapp.cli.bulk"] = "lua/kaleyra/whatsapp/cli/bulk.lua",
@@ -54,6 +56,7 @@ build = {
         "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
         "src/kwa_lua_many.c", "src/kwa_lua_batch.c", "src/kwa_lua_pump.c",
         "src/kwa_lua_interrupt.c",
+        "src/kwa_flowcrypt.c", "src/kwa_flow_endpoint.c", "src/kwa_lua_flow.c",
         -- the registry's operations, one file each (builtin takes no globs)
         "src/ops/text.c",
         "src/ops/cta_url.c",
@@ -62,9 +65,9 @@ build = {
         "src/ops/publish.c",
         "src/ops/mark_read.c",
       },
-      libraries = { "curl", "cjson", "m" },
+      libraries = { "curl", "cjson", "crypto", "m" },
       incdirs = { "src", "$(CJSON_INCDIR)" },
-      libdirs = { "$(CURL_LIBDIR)", "$(CJSON_LIBDIR)" },
+      libdirs = { "$(CURL_LIBDIR)", "$(CJSON_LIBDIR)", "$(CRYPTO_LIBDIR)" },
     },
   },
   install = {

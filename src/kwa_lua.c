@@ -280,6 +280,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     kwa_lua_push_ops(L);
     lua_setfield(L, -2, "ops");
     kwa_lua_interrupt_module(L);
+    kwa_lua_flow_module(L);
     lua_pushliteral(L, KWA_VERSION);
     lua_setfield(L, -2, "version");
     return 1;

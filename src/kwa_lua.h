@@ -152,6 +152,9 @@ const kwa_opdef_t *kwa_lua_check_op(lua_State *L, int idx);
 /* Adds core.interrupted and core.catch_interrupts to the table on top
  * (kwa_lua_interrupt.c). */
 void kwa_lua_interrupt_module(lua_State *L);
+/* Adds the Flows endpoint functions and metatables to the module table
+ * on top (kwa_lua_flow.c). */
+void kwa_lua_flow_module(lua_State *L);
 /* Pushes core.ops: the registry as Lua tables, for the docs and the CLI. */
 void kwa_lua_push_ops(lua_State *L);
 /* Pushes field `key` of the table at idx and leaves it on the stack (so
