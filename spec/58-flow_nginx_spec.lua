@@ -76,6 +76,7 @@ describe("examples/openresty/flow_endpoint.lua in nginx", function()
 
     status, resp = call { version = "3.0", action = "data_exchange", screen = "APPOINTMENT",
       flow_token = "tok-good", data = { department = "none" } }
+    assert.equals(200, status)
     assert.equals("Pick a department", resp.data.error_message)
 
     status, resp = call { version = "3.0", action = "BACK", screen = "DETAILS", flow_token = "tok-good" }
