@@ -16,6 +16,7 @@ files["spec"] = { std = "+busted", max_line_length = 150 }
 files["sandbox/standin.lua"] = { std = "luajit", globals = { "ngx" }, max_line_length = false }
 files["sandbox/standin_shape.lua"] = { std = "luajit" }
 files["sandbox/standin_account.lua"] = { std = "luajit" }
+files["sandbox/standin_flows.lua"] = { std = "luajit", read_globals = { "ngx" } }
 -- sh and Lua at once: Lua reads the sh part as a long string assigned to _
 files["sandbox/sandbox"] = { globals = { "_" }, max_line_length = false }
 

@@ -84,16 +84,33 @@ int kwa_one_of(const char *s, const char *const *list);
 /* ---- requests (kwa_request.c) ---- */
 
 /* What a successful answer means: a message was accepted (code, message,
- * data.message_id) or an action succeeded ("success": true). */
-typedef enum kwa_answer { KWA_ANSWER_MESSAGE, KWA_ANSWER_SUCCESS } kwa_answer_t;
+ * data.message_id), an action succeeded ("success": true), or the JSON
+ * body is the result itself (a Flow, a list of Flows: KWA_ANSWER_JSON). */
+typedef enum kwa_answer { KWA_ANSWER_MESSAGE, KWA_ANSWER_SUCCESS, KWA_ANSWER_JSON } kwa_answer_t;
+
+#define KWA_MAX_PARTS 4
+
+/* One part of a multipart/form-data body; the engine builds it with
+ * libcurl's mime API (never by hand). */
+typedef struct kwa_part {
+    const char *name;     /* static: the form field */
+    const char *data;     /* static, or borrowed from the request's body */
+    size_t len;
+    const char *filename; /* static, or NULL for a plain field */
+    const char *type;     /* static content type, or NULL */
+} kwa_part_t;
 
 typedef struct kwa_request {
     const char *op;      /* static: the operation's registry name */
-    const char *method;  /* static: "POST", ... */
+    const char *method;  /* static: "POST", "GET" or "DELETE" */
     kwa_answer_t answer; /* how to read a 2xx answer */
-    char *url;       /* owned: absolute URL */
-    char *body;      /* owned: JSON text, or "" for publish */
+    char *url;       /* owned: absolute URL, query included */
+    char *body;      /* owned: JSON text, "" when none, or a multipart
+                        request's file bytes (which parts[] borrow) */
     size_t body_len;
+    const char *content_type; /* static; NULL: application/json */
+    kwa_part_t parts[KWA_MAX_PARTS]; /* multipart/form-data when nparts > 0 */
+    size_t nparts;
 } kwa_request_t;
 
 /* Validates any message of the typed C API and fills req (free with
@@ -115,6 +132,12 @@ kwa_client_t *kwa_client_new_external(const kwa_options_t *opts, kwa_result_t *e
 /* The client's policy machine, for either kind of client (borrowed). */
 struct kwa_dispatch *kwa_client_dispatch(kwa_client_t *client); /* kwa_dispatch_t */
 void kwa_request_free(kwa_request_t *req);
+
+/* ---- Flows (kwa_flowcrypt.c) ---- */
+
+/* 0 if pem is a PEM public RSA key of 2048 bits or more; -1 with err set
+ * (KWA_VALIDATION, field) otherwise. */
+int kwa_flow_check_public(const char *pem, size_t len, const char *field, kwa_result_t *err);
 
 /* ---- retry policy (kwa_retry.c) ---- */
 

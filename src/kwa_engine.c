@@ -212,9 +212,8 @@ static void start_jobs(kwa_engine_t *e, double t_now)
         } else {
             t = kwa_transfer_new(e->cfg, e->headers);
         }
-        if (t != NULL)
-            kwa_transfer_prepare(t, kwa_job_request(job));
-        if (t == NULL || curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
+        if (t == NULL || kwa_transfer_prepare(t, kwa_job_request(job)) != 0 ||
+            curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
             if (t != NULL)
                 recycle(e, t);
             kwa_dispatch_report(e->d, job, &nomem, t_now);

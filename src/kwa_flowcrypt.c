@@ -413,6 +413,25 @@ int kwa_flow_encrypt(const kwa_flow_ctx_t *ctx, const char *plain, size_t len, c
     return *body != NULL ? 0 : nomem(err);
 }
 
+int kwa_flow_check_public(const char *pem, size_t len, const char *field, kwa_result_t *err)
+{
+    EVP_PKEY *pkey = NULL;
+    BIO *bio = len > 0 && len < 64 * 1024 ? BIO_new_mem_buf(pem, (int)len) : NULL;
+    int rc = 0;
+
+    if (bio != NULL)
+        pkey = PEM_read_bio_PUBKEY(bio, NULL, pass_cb, NULL);
+    BIO_free(bio);
+    if (pkey == NULL)
+        rc = kwa_fail(err, KWA_VALIDATION, field, "%s is not a PEM public key", field);
+    else if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_RSA || EVP_PKEY_get_bits(pkey) < MIN_BITS)
+        rc = kwa_fail(err, KWA_VALIDATION, field, "%s is not an RSA key of 2048 bits or more",
+                      field);
+    EVP_PKEY_free(pkey);
+    ERR_clear_error();
+    return rc;
+}
+
 /* ---- the client side ---- */
 
 int kwa_flow_request_encrypt(const char *public_pem, size_t pem_len, const char *json,

@@ -70,6 +70,17 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
         return 2;
     }
     req = kwa_job_request(job);
+    if (req->nparts > 0) {
+        /* no Lua transport builds multipart bodies: fail the job here,
+         * unsent, and let the pump come back at once for the next */
+        static const kwa_outcome_t refused = {
+            KWA_IO_BAD_URL, 0, NULL, 0, NULL,
+            "multipart/form-data uploads (upload_flow_json) need the libcurl transport", 0};
+        kwa_dispatch_report(d, job, &refused, now);
+        lua_pushnil(L);
+        lua_pushnumber(L, 0);
+        return 2;
+    }
     lua_pushlightuserdata(L, job);
     lua_rawseti(L, -3, ++j->next_id);
     luaL_getmetatable(L, KWA_LUA_REQUEST); /* jobs, request, mt */
@@ -87,7 +98,11 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
     lua_setfield(L, -2, "attempt");
     lua_createtable(L, 0, 4);                  /* jobs, request, headers */
     set_string(L, "api-key", cfg->api_key);
-    set_string(L, "Content-Type", "application/json");
+    /* multipart ops are refused before they reach a Lua transport
+     * (transport.lua); its type is left to the sender otherwise */
+    set_string(L, "Content-Type", req->nparts > 0      ? "multipart/form-data"
+                                  : req->content_type ? req->content_type
+                                                      : "application/json");
     set_string(L, "Accept", "application/json");
     set_string(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
     lua_setfield(L, -2, "headers");

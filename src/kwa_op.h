@@ -31,13 +31,14 @@ typedef enum kwa_ftype {
     KWA_FT_FROM,          /* the business number; the client's by default */
     KWA_FT_TABLE,         /* an object passed through as JSON */
     KWA_FT_TEXT_OR_TABLE, /* a string, or an object passed through */
-    KWA_FT_EXTRA          /* extra_info: ref, ref1, ref2, wa_source */
+    KWA_FT_EXTRA,         /* extra_info: ref, ref1, ref2, wa_source */
+    KWA_FT_STRINGS        /* a list of strings (a JSON array); one string is a list of one */
 } kwa_ftype_t;
 
 typedef struct kwa_value {
     int present;
     const char *str;          /* STRING, FROM, TEXT_OR_TABLE as text */
-    const cJSON *json;        /* TABLE, TEXT_OR_TABLE as an object */
+    const cJSON *json;        /* TABLE, TEXT_OR_TABLE as an object, STRINGS (an array) */
     const char *const *list;  /* PHONES */
     size_t count;
     int boolean;              /* BOOL */
@@ -88,6 +89,15 @@ typedef struct kwa_opdef {
     /* Builds a valid message (the generic checks have passed). */
     int (*build)(kwa_request_t *req, const kwa_config_t *cfg,
                  const kwa_args_t *a, kwa_result_t *err);
+    /* Optional, after build so older entries need not name them: */
+    const char *second; /* the field a Lua method's second argument fills
+                           after the positional one; "*": a table of the
+                           other fields (client:update_flow(id, {...})) */
+    const char *group;  /* CLI: "flows" puts the command in that group
+                           (kaleyra-wa flows create); "flows:publish" keeps
+                           it at the top level and also names it `publish`
+                           in the group; NULL: top level only */
+    int multipart;      /* its request is multipart/form-data (libcurl only) */
 } kwa_opdef_t;
 
 /* The registry, NULL-terminated, in documentation order. */
@@ -135,12 +145,32 @@ int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *fr
 /* An empty-bodied POST to {base}/v2/{sid}/whatsapp/{segment}/{tail}. */
 int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
                    const char *tail, kwa_answer_t answer, kwa_result_t *err);
+/* A request of any method to {base}/v2/{sid}/whatsapp/{segment}[/{tail}]
+ * (tail may be NULL) with an optional query "?{qname}={the strings of
+ * list, comma-separated, URL-encoded}" (list: a cJSON array or NULL), and
+ * root printed as its JSON body (deleted here; NULL: empty body). ok 0
+ * means the caller's tree building failed (out of memory). */
+int kwa_build_call(kwa_request_t *req, const kwa_config_t *cfg, const char *method,
+                   const char *segment, const char *tail, const char *qname,
+                   const cJSON *list, cJSON *root, int ok, kwa_answer_t answer,
+                   kwa_result_t *err);
+/* s URL-encoded (RFC 3986 unreserved bytes kept) into a new string, or
+ * NULL on out of memory. */
+char *kwa_url_encode(const char *s, size_t len);
 
 /* Field checks the op files share (kwa_validate.c). */
 int kwa_check_header_field(kwa_result_t *err, const kwa_config_t *cfg,
                            const kwa_field_t *f, const kwa_value_t *v);
 int kwa_check_url_field(kwa_result_t *err, const kwa_config_t *cfg,
                         const kwa_field_t *f, const kwa_value_t *v);
+/* Digits only (Flow and WABA ids); absent is fine when not required. */
+int kwa_check_id_field(kwa_result_t *err, const kwa_config_t *cfg,
+                       const kwa_field_t *f, const kwa_value_t *v);
+int kwa_check_optional_url_field(kwa_result_t *err, const kwa_config_t *cfg,
+                                 const kwa_field_t *f, const kwa_value_t *v);
+/* Each value one of Meta's Flow categories (flows-api.md section 1). */
+int kwa_check_categories_field(kwa_result_t *err, const kwa_config_t *cfg,
+                               const kwa_field_t *f, const kwa_value_t *v);
 
 /* cJSON_Add* return NULL on allocation failure; KWA_OK folds that into
  * one flag per builder so the happy path reads straight. */

@@ -123,6 +123,7 @@ kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *hea
         return NULL;
     }
     curl_easy_setopt(h, CURLOPT_PRIVATE, t);
+    t->shared = headers;
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
@@ -150,24 +151,108 @@ kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *hea
     return t;
 }
 
+/* The attempt's own header list and mime body, if any. */
+static void release_attempt(kwa_transfer_t *t)
+{
+    kwa_transfer_headers_free(t->own);
+    t->own = NULL;
+    curl_mime_free(t->mime);
+    t->mime = NULL;
+}
+
 void kwa_transfer_free(kwa_transfer_t *t)
 {
     if (t == NULL)
         return;
     curl_easy_cleanup(t->easy);
+    release_attempt(t);
     free(t->buf);
     free(t);
 }
 
-void kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
+/* The shared list with its Content-Type line replaced by `type` (NULL:
+ * none, so libcurl sets multipart/form-data with its boundary). */
+static struct curl_slist *headers_with(const struct curl_slist *shared, const char *type)
 {
+    struct curl_slist *list = NULL, *next;
+    char line[128];
+
+    for (; shared != NULL; shared = shared->next) {
+        if (strncmp(shared->data, "Content-Type:", 13) == 0)
+            continue;
+        next = curl_slist_append(list, shared->data);
+        if (next == NULL)
+            goto fail;
+        list = next;
+    }
+    if (type != NULL) {
+        snprintf(line, sizeof line, "Content-Type: %s", type);
+        next = curl_slist_append(list, line);
+        if (next == NULL)
+            goto fail;
+        list = next;
+    }
+    return list;
+fail:
+    kwa_transfer_headers_free(list);
+    return NULL;
+}
+
+/* The request's parts as a curl_mime (libcurl encodes it). */
+static curl_mime *mime_of(CURL *h, const kwa_request_t *req)
+{
+    curl_mime *mime = curl_mime_init(h);
+    curl_mimepart *part;
+    size_t i;
+    int ok = mime != NULL;
+
+    for (i = 0; ok && i < req->nparts; i++) {
+        const kwa_part_t *p = &req->parts[i];
+        ok = (part = curl_mime_addpart(mime)) != NULL &&
+             curl_mime_name(part, p->name) == CURLE_OK &&
+             curl_mime_data(part, p->data, p->len) == CURLE_OK &&
+             (p->filename == NULL || curl_mime_filename(part, p->filename) == CURLE_OK) &&
+             (p->type == NULL || curl_mime_type(part, p->type) == CURLE_OK);
+    }
+    if (!ok) {
+        curl_mime_free(mime);
+        return NULL;
+    }
+    return mime;
+}
+
+int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
+{
+    CURL *h = t->easy;
+    int multipart = req->nparts > 0;
+
     t->len = 0;
     t->too_big = 0;
     t->requests = 0;
     t->errbuf[0] = '\0';
-    curl_easy_setopt(t->easy, CURLOPT_URL, req->url);
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, req->body);
+    release_attempt(t);
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    if (multipart || req->content_type != NULL) {
+        t->own = headers_with(t->shared, multipart ? NULL : req->content_type);
+        if (t->own == NULL)
+            return -1;
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->own != NULL ? t->own : t->shared);
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "DELETE") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* no body */
+        if (req->method[0] == 'D')
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+    } else if (multipart) {
+        t->mime = mime_of(h, req);
+        if (t->mime == NULL)
+            return -1;
+        curl_easy_setopt(h, CURLOPT_MIMEPOST, t->mime);
+    } else {
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
+    }
+    return 0;
 }
 
 /* ---- what happened, in the outcome vocabulary ---- */

@@ -24,6 +24,9 @@ typedef struct kwa_transfer {
     size_t len, cap;
     int requests; /* times libcurl was about to send this attempt */
     int too_big;
+    struct curl_slist *shared; /* the engine's header list */
+    struct curl_slist *own;    /* this attempt's, when its Content-Type differs */
+    curl_mime *mime;           /* this attempt's multipart body, or NULL */
     char retry_after[24];
     char errbuf[CURL_ERROR_SIZE];
 } kwa_transfer_t;
@@ -37,8 +40,10 @@ void kwa_transfer_headers_free(struct curl_slist *headers); /* scrubs */
 kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *headers);
 void kwa_transfer_free(kwa_transfer_t *t); /* NULL is a no-op */
 
-/* Readies t for one attempt of req (borrowed until it ends). */
-void kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
+/* Readies t for one attempt of req (borrowed until it ends): its method,
+ * body (JSON, a form, or multipart built with curl_mime) and headers.
+ * 0, or -1 when out of memory (nothing to send then). */
+int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
 
 /* What the attempt that ended with rc amounts to. o borrows t's buffers:
  * use it before t is prepared again. */

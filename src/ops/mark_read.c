@@ -36,4 +36,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 const kwa_opdef_t kwa_op_mark_read = {
     "mark_read", "mark_read", "mark-read", "Mark an incoming message (and those before it) read.",
     "POST", "{from}/messages", KWA_ANSWER_SUCCESS, "message_id", fields, build,
+    NULL, NULL, 0,
 };

@@ -27,4 +27,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 const kwa_opdef_t kwa_op_publish = {
     "publish", "publish_flow", "publish-flow", "Publish a Flow.",
     "POST", "{flow_id}/publish", KWA_ANSWER_SUCCESS, "flow_id", fields, build,
+    NULL, "flows:publish", 0,
 };

@@ -79,4 +79,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 const kwa_opdef_t kwa_op_raw = {
     "raw", "send", "send", "Send any message Meta's message object allows.",
     "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+    NULL, NULL, 0,
 };

@@ -32,4 +32,5 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 const kwa_opdef_t kwa_op_text = {
     "text", "send_text", "text", "Send a text message.",
     "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build,
+    NULL, NULL, 0,
 };

@@ -44,7 +44,9 @@ end
 -- @treturn integer status
 -- @treturn string body (base64, or "" for 421 and 500)
 -- @return[opt] the error, for logging
-function core.FlowEndpoint.handle(self, body, handler)
+local Endpoint = core.FlowEndpoint
+
+function Endpoint:handle(body, handler)
   if type(handler) ~= "function" then
     error("bad argument #2 to 'handle' (function expected, got " .. type(handler) .. ")", 2)
   end

@@ -1,0 +1,26 @@
+/*
+ * ops/delete_flow.c - delete_flow: deletes a draft Flow (flows-api.md
+ * 2.9): DELETE {flow_id}. Published Flows can only be deprecated. The
+ * answer is read as Meta's {"success": true}.
+ */
+#include "flow_fields.h"
+
+enum { FLOW_ID };
+
+static const kwa_field_t fields[] = {
+    [FLOW_ID] = FIELD_FLOW_ID,
+    KWA_FIELD_END,
+};
+
+static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
+                 kwa_result_t *err)
+{
+    return kwa_build_call(req, cfg, "DELETE", a->v[FLOW_ID].str, NULL, NULL, NULL, NULL, 1,
+                          KWA_ANSWER_SUCCESS, err);
+}
+
+const kwa_opdef_t kwa_op_delete_flow = {
+    "delete_flow", "delete_flow", "delete", "Delete a draft Flow.",
+    "DELETE", "{flow_id}", KWA_ANSWER_SUCCESS, "flow_id", fields, build,
+    NULL, "flows", 0,
+};

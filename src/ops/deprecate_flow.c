@@ -1,0 +1,25 @@
+/*
+ * ops/deprecate_flow.c - deprecate_flow: a published Flow can no longer
+ * be sent (flows-api.md 2.8): POST {flow_id}/deprecate, no body. The
+ * answer is read as Meta's {"success": true}.
+ */
+#include "flow_fields.h"
+
+enum { FLOW_ID };
+
+static const kwa_field_t fields[] = {
+    [FLOW_ID] = FIELD_FLOW_ID,
+    KWA_FIELD_END,
+};
+
+static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
+                 kwa_result_t *err)
+{
+    return kwa_build_post(req, cfg, a->v[FLOW_ID].str, "deprecate", KWA_ANSWER_SUCCESS, err);
+}
+
+const kwa_opdef_t kwa_op_deprecate_flow = {
+    "deprecate_flow", "deprecate_flow", "deprecate", "Deprecate a published Flow.",
+    "POST", "{flow_id}/deprecate", KWA_ANSWER_SUCCESS, "flow_id", fields, build,
+    NULL, "flows", 0,
+};
