@@ -117,7 +117,8 @@ describe("input.open", function()
     assert.same({ "cta_url", "cta_url", "raw", "raw", "text", "publish", "publish", "mark_read", "mark_read", "op" },
       ops)
     assert.equals("op must be one of text, cta-url (cta_url), flow, send (raw), publish-flow (publish),"
-      .. " mark-read (mark_read)", list[10].err.message)
+      .. " mark-read (mark_read), create_flow, update_flow, upload_flow_json, get_flow, list_flows,"
+      .. " deprecate_flow, delete_flow, get_flows_public_key, set_flows_public_key", list[10].err.message)
   end)
 
   it("fails one CSV record alone: bad JSON, a bad boolean, a wrong number of fields", function()
