@@ -121,6 +121,22 @@ describe("examples/openresty/flow_endpoint.lua in nginx", function()
     assert.equals(405, (http(app, "GET", "/flow")))
   end)
 
+  it("passes `kaleyra-wa flows ping` with its public key, and fails it with another", function()
+    local cli = require "spec.support.cli"
+    local url = ("http://127.0.0.1:%d/flow"):format(app.port)
+    local r = cli.run { "flows", "ping", url, "--public-key", keys.dir .. "/pkcs8_pub.pem" }
+    assert.equals(0, r.code, r.stderr)
+    assert.is_true(r.lines[1].ok)
+    assert.equals("active", r.lines[1].response.data.status)
+    r = cli.run { "flows", "ping", url, "--public-key", keys.dir .. "/pkcs1_pub.pem" }
+    assert.equals(69, r.code)
+    assert.matches("421", r.stderr)
+    r = cli.run { "flows", "ping", ("http://127.0.0.1:%d/nowhere"):format(app.port), "--public-key",
+      keys.dir .. "/pkcs8_pub.pem" }
+    assert.equals(69, r.code)
+    assert.matches("HTTP 404", r.stderr)
+  end)
+
   it("has an nginx.conf that nginx accepts", function()
     local p = io.popen(("/usr/sbin/nginx -t -p %s -c examples/openresty/flow_endpoint.conf -e stderr 2>&1")
       :format(q(ROOT .. "/")))
