@@ -10,10 +10,14 @@
  *   - extra_info refs cut at 255 characters, wa_source, the 1 MiB limit;
  *   - kwa_op_find, kwa_op_field, kwa_op_names;
  *   - the typed C API (kwa_request_build) gives the same bytes as the
- *     registry for the same message.
+ *     registry for the same message;
+ *   - the multipart parts of both uploads (a file path, owned bytes,
+ *     bytes borrowed from the body, static fields).
  * Every operation in kwa_ops[] must have a golden row and invalid rows.
  */
+#define _DEFAULT_SOURCE /* mkstemp */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "../src/kwa_op.h"
@@ -350,6 +354,7 @@ static void test_goldens(void)
         CHECK_STR(req.method, goldens[i].method);
         CHECK_INT(req.answer, goldens[i].answer);
         CHECK_INT(req.body_len, strlen(req.body));
+        CHECK_INT(req.nparts > 0, kwa_op_find(goldens[i].op)->multipart); /* says it is */
         check_body(req.body, goldens[i].body);
         kwa_request_free(&req);
         CHECK_NULL(req.url);
@@ -1102,6 +1107,70 @@ static void test_base_url(void)
     }
 }
 
+/* ---- multipart parts: one kwa_part_t for both uploads ---- */
+
+static void test_parts(void)
+{
+    kwa_request_t req;
+    kwa_result_t err;
+    char path[] = "/tmp/kwa_test_partsXXXXXX", json[160];
+    int fd;
+
+    UNIT_CASE("parts: upload_media bytes are the part's own copy");
+    CHECK_INT(build_json(&req, &cfg, "upload",
+                         "{\"data\":\"%PDF-1\",\"type\":\"application/pdf\",\"filename\":\"a.pdf\"}",
+                         &err), 0);
+    CHECK_INT(req.nparts, 2);
+    CHECK_STR(req.parts[0].name, "file");
+    CHECK_NULL(req.parts[0].path);
+    CHECK(req.parts[0].data != NULL && req.parts[0].data == req.parts[0].copy);
+    CHECK(req.parts[0].len == 6 && memcmp(req.parts[0].data, "%PDF-1", 6) == 0);
+    CHECK_STR(req.parts[0].filename, "a.pdf");
+    CHECK_STR(req.parts[0].type, "application/pdf");
+    CHECK_STR(req.parts[1].name, "type");
+    CHECK(req.parts[1].len == 15 && memcmp(req.parts[1].data, "application/pdf", 15) == 0);
+    CHECK_NULL(req.parts[1].filename);
+    kwa_request_free(&req);
+    CHECK_INT(req.nparts, 0);
+
+    UNIT_CASE("parts: upload_media streams a file by its path");
+    fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, "png", 3) == 3);
+    if (fd >= 0)
+        close(fd);
+    snprintf(json, sizeof json, "{\"file\":\"%s\",\"type\":\"image/png\"}", path);
+    CHECK_INT(build_json(&req, &cfg, "upload", json, &err), 0);
+    CHECK_INT(req.nparts, 2);
+    CHECK_STR(req.parts[0].path, path);
+    CHECK_NULL(req.parts[0].data);
+    CHECK_NULL(req.parts[0].copy);
+    CHECK_STR(req.parts[0].filename, strrchr(path, '/') + 1);
+    CHECK_STR(req.parts[0].type, "image/png");
+    kwa_request_free(&req);
+    unlink(path);
+
+    UNIT_CASE("parts: upload_flow_json borrows the body, static fields");
+    CHECK_INT(build_json(&req, &cfg, "upload_flow_json",
+                         "{\"flow_id\":\"12\",\"flow_json\":{\"version\":\"6.0\"}}", &err), 0);
+    CHECK_INT(req.nparts, 3);
+    CHECK(req.parts[0].data == req.body && req.parts[0].len == req.body_len);
+    CHECK_NULL(req.parts[0].copy);
+    CHECK_NULL(req.parts[0].path);
+    CHECK_STR(req.parts[0].filename, "flow.json");
+    CHECK_STR(req.parts[0].type, "application/json");
+    CHECK_STR(req.parts[1].name, "name");
+    CHECK(req.parts[1].len == 9 && memcmp(req.parts[1].data, "flow.json", 9) == 0);
+    CHECK_STR(req.parts[2].name, "asset_type");
+    CHECK(req.parts[2].len == 9 && memcmp(req.parts[2].data, "FLOW_JSON", 9) == 0);
+    CHECK_NULL(req.parts[2].copy);
+    kwa_request_free(&req);
+
+    UNIT_CASE("parts: JSON ops have none");
+    CHECK_INT(build_json(&req, &cfg, "text", "{" TO1 ",\"body\":\"Hi\"}", &err), 0);
+    CHECK_INT(req.nparts, 0);
+    kwa_request_free(&req);
+}
+
 int main(void)
 {
     config(&cfg, "+918000000001");
@@ -1115,6 +1184,7 @@ int main(void)
     test_lookups();
     test_typed();
     test_base_url();
+    test_parts();
 
     kwa_config_free(&cfg);
     kwa_config_free(&bare);
