@@ -18,6 +18,7 @@ files["sandbox/standin_shape.lua"] = { std = "luajit" }
 files["sandbox/standin_account.lua"] = { std = "luajit" }
 files["sandbox/standin_callback.lua"] = { std = "luajit", globals = { "ngx" } }
 files["sandbox/receiver_app.lua"] = { std = "luajit", globals = { "ngx" } }
+files["sandbox/standin_flows.lua"] = { std = "luajit", read_globals = { "ngx" } }
 -- sh and Lua at once: Lua reads the sh part as a long string assigned to _
 files["sandbox/sandbox"] = { globals = { "_" }, max_line_length = false }
 

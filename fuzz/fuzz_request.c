@@ -19,9 +19,11 @@
  *     message, and leaves nothing to free;
  *   - a built request's body is JSON that cJSON parses back, no longer
  *     than KWA_MAX_REQUEST, and carries the recipients and text given;
- *   - its URL is the base URL followed by /v2/<sid>/whatsapp/<segment>/
- *     messages|publish, where nothing but letters, digits and '+' can
- *     come from the input: no CR/LF, '?', '#', '%' or dot segments.
+ *   - its URL is the base URL followed by /v2/<sid>/whatsapp/<segment>
+ *     and the rest of the op's path (/messages, /publish, /flows, ...),
+ *     where nothing but letters, digits and '+' can come from the input:
+ *     no CR/LF, '?', '#', '%' or dot segments; a query (get_flow,
+ *     list_flows) is ?fields= with percent-encoded text only.
  */
 #define _DEFAULT_SOURCE /* strdup */
 #include <stdint.h>
@@ -57,26 +59,53 @@ static cJSON *json_field(const char *s)
 static int url_char(char c)
 {
     return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') ||
-           (c >= 'A' && c <= 'Z') || c == '+' || c == '/';
+           (c >= 'A' && c <= 'Z') || c == '+' || c == '/' ||
+           c == '_'; /* only in the ops' own tails: flows_encryption */
 }
 
-/* tail: "/messages" or "/publish", the end of the op's path */
-static void check_url(const kwa_config_t *cfg, const char *url, const char *want)
+static int hex(char c)
 {
-    size_t base = strlen(cfg->base_url), sid = strlen(cfg->sid);
-    const char *p = url + base, *tail;
+    return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'F');
+}
+
+/* The URL is the base, /v2/<sid>/whatsapp/<segment>, then what the op's
+ * path has after its {placeholder} (up to any '?'): "/messages",
+ * "/publish", "" ... A query, when the op's path has one, is
+ * "?fields=" and percent-encoded text only. */
+static void check_url(const kwa_config_t *cfg, const char *url, const kwa_opdef_t *op)
+{
+    size_t base = strlen(cfg->base_url), sid = strlen(cfg->sid), want_len;
+    const char *p = url + base, *tail, *query, *want = strchr(op->path, '}') + 1;
 
     CHECK(strncmp(url, cfg->base_url, base) == 0);
     CHECK(strncmp(p, "/v2/", 4) == 0 && strncmp(p + 4, cfg->sid, sid) == 0);
     p += 4 + sid;
     CHECK(strncmp(p, "/whatsapp/", 10) == 0);
     p += 10;
-    tail = strchr(p, '/');
-    CHECK(tail != NULL && tail > p);
-    CHECK(strcmp(tail, want) == 0);
-    for (p = url + base; *p != '\0'; p++)
+    query = strchr(p, '?');
+    if (query == NULL)
+        query = p + strlen(p);
+    tail = memchr(p, '/', (size_t)(query - p));
+    if (tail == NULL)
+        tail = query;
+    CHECK(tail > p);
+    want_len = strcspn(want, "?");
+    CHECK((size_t)(query - tail) == want_len && strncmp(tail, want, want_len) == 0);
+    for (p = url + base; p < query; p++)
         CHECK(url_char(*p));
     CHECK(strstr(url + base, "//") == NULL);
+    if (*query == '\0')
+        return;
+    CHECK(strchr(op->path, '?') != NULL && strncmp(query, "?fields=", 8) == 0);
+    for (p = query + 8; *p != '\0'; p++) {
+        if (*p == '%') {
+            CHECK(hex(p[1]) && hex(p[2]));
+            p += 2;
+        } else {
+            CHECK((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                  (*p >= '0' && *p <= '9') || strchr("-._~", *p) != NULL);
+        }
+    }
 }
 
 static void check_body(const kwa_request_t *req, const kwa_message_t *m, const char *to)
@@ -86,8 +115,9 @@ static void check_body(const kwa_request_t *req, const kwa_message_t *m, const c
     CHECK(req->body != NULL && strlen(req->body) == req->body_len);
     CHECK(req->body_len <= KWA_MAX_REQUEST);
     CHECK(req->method != NULL && req->op != NULL && kwa_op_find(req->op) != NULL);
-    if (m->type == KWA_MSG_OP) { /* any op: an empty body or a JSON object */
-        if (req->body_len > 0) {
+    if (m->type == KWA_MSG_OP) { /* any op: an empty body or a JSON object,
+                                   unless it is a form or multipart */
+        if (req->body_len > 0 && req->nparts == 0 && req->content_type == NULL) {
             root = cJSON_ParseWithLength(req->body, req->body_len);
             CHECK(cJSON_IsObject(root));
             cJSON_Delete(root);
@@ -258,7 +288,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 }
             }
         }
-        check_url(&cfg, req.url, strrchr(kwa_op_find(req.op)->path, '/'));
+        check_url(&cfg, req.url, kwa_op_find(req.op));
         check_body(&req, &m, joined);
         kwa_request_free(&req);
         CHECK(req.url == NULL && req.body == NULL);

@@ -11,6 +11,7 @@ local shape = require "standin_shape"
 local multipart = require "standin_multipart"
 local account = require "standin_account"
 local callback = require "standin_callback"
+local flows = require "standin_flows"
 
 local M = {}
 
@@ -209,17 +210,23 @@ local function publish_flow(rec, sid, flow_id)
   return answer(200, nil, PUBLISH.ok)
 end
 
+-- { method, pattern, handler(rec, sid, segment) }: messages, uploads, then the Flow lifecycle
+-- (standin_flows.lua, whose publish falls back to publish_flow for Flows it does not hold).
 local ROUTES = {
-  { "^/v2/([^/]+)/whatsapp/([^/]+)/messages$", send_message },
-  { "^/v2/([^/]+)/whatsapp/([^/]+)/publish$", publish_flow },
-  { "^/v2/([^/]+)/whatsapp/([^/]+)/media$", upload_media },
+  { "POST", "^/v2/([^/]+)/whatsapp/([^/]+)/messages$", send_message },
+  { "POST", "^/v2/([^/]+)/whatsapp/([^/]+)/media$", upload_media },
 }
+for _, route in ipairs(flows.routes { authenticate = authenticate, answer = answer, RBC001 = RBC001,
+  PUBLISH = PUBLISH, publish = function(rec, id) return publish_flow(rec, rec.sid, id) end }) do
+  ROUTES[#ROUTES + 1] = route
+end
 
 local function find_route(method, path)
-  if method ~= "POST" then return nil end
   for _, route in ipairs(ROUTES) do
-    local a, b = path:match(route[1])
-    if a then return route[2], a, b end
+    if route[1] == method then
+      local a, b = path:match(route[2])
+      if a then return route[3], a, b end
+    end
   end
   return nil
 end
@@ -299,6 +306,7 @@ local function respond(rec)
   if mode then rec.fault, path = mode, inner end
   local handler, a, b = find_route(rec.method, path)
   if not handler then return not_found(rec.path) end
+  rec.sid = a
   if not mode then return handler(rec, a, b) end
   if mode == "cut" then
     local ans = handler(rec, a, b)
@@ -400,6 +408,7 @@ function M.handle()
   else
     rec.body = read_body()
   end
+  rec.args = ngx.req.get_uri_args()
 
   local ok, ans = pcall(respond, rec)
   if not ok then

@@ -116,10 +116,12 @@ describe("input.open", function()
     for i, rec in ipairs(list) do ops[i] = rec.op or rec.err.field end
     assert.same({ "cta_url", "cta_url", "raw", "raw", "text", "publish", "publish", "mark_read", "mark_read", "op" },
       ops)
-    -- every op of the registry, the seeds' first
+    -- every op of the registry, the seeds' first; ops of a group only (the Flow lifecycle) by name
     assert.equals("op must be one of " .. require("kaleyra.whatsapp.cli.ops").names_text(), list[10].err.message)
     assert.matches("op must be one of text, cta-url (cta_url), flow, send (raw), publish-flow (publish),"
       .. " mark-read (mark_read)", list[10].err.message, 1, true)
+    assert.matches("create_flow, update_flow, upload_flow_json, get_flow, list_flows,"
+      .. " deprecate_flow, delete_flow, get_flows_public_key, set_flows_public_key", list[10].err.message, 1, true)
   end)
 
   it("fails one CSV record alone: bad JSON, a bad boolean, a wrong number of fields", function()

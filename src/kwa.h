@@ -39,7 +39,8 @@ typedef enum kwa_kind {
     KWA_TLS,        /* certificate or TLS handshake failure */
     KWA_PROTOCOL,   /* the answer was not HTTP we can use */
     KWA_NOMEM,      /* out of memory */
-    KWA_CALLBACK    /* a callback body that cannot be read (kwa_callback_parse) */
+    KWA_CALLBACK,   /* a callback body that cannot be read (kwa_callback_parse) */
+    KWA_CRYPTO      /* Flows endpoint: a body cannot be decrypted (status 421) */
 } kwa_kind_t;
 
 /*** Returns a static lower-case name: "validation", "auth", ... ("ok"). */
@@ -284,6 +285,81 @@ int kwa_callback_check_header(const char *value, const char *expected,
 int kwa_callback_verify_signature(const char *body, size_t len,
                                   const char *header, const char *app_secret,
                                   const char **reason);
+
+/* ---- WhatsApp Flows' data endpoint (kwa_flowcrypt.c, kwa_flow_endpoint.c) ----
+ *
+ * Meta POSTs {"encrypted_flow_data", "encrypted_aes_key", "initial_vector"}
+ * to the business's endpoint: an AES-128 key wrapped with RSA-OAEP
+ * (SHA-256, MGF1 SHA-256) to the business key, the data under
+ * AES-128-GCM with a 16-byte IV and the tag appended. The answer is
+ * base64(AES-128-GCM(same key, the IV's bytes flipped) || tag).
+ * Decryption failures are kind KWA_CRYPTO with status 421 (what the
+ * endpoint must answer) and a reason token in res->code: "empty",
+ * "too_large", "not_envelope", "bad_base64", "bad_iv", "bad_data",
+ * "wrong_key", "bad_tag", "not_json". See doc/flows.md. */
+
+#define KWA_FLOW_IV_LEN 16
+#define KWA_FLOW_MAX_BODY (1024 * 1024) /* larger request bodies are refused */
+#define KWA_FLOW_STATUS_DECRYPT 421
+
+typedef struct kwa_flow_key kwa_flow_key_t;
+
+/* What a request's answer needs: its AES key and IV. The caller's;
+ * scrub it with kwa_flow_ctx_clear when done. */
+typedef struct kwa_flow_ctx {
+    unsigned char key[16];
+    unsigned char iv[KWA_FLOW_IV_LEN];
+} kwa_flow_ctx_t;
+
+/*** Parses a PEM RSA private key of at least 2048 bits (PKCS#8, encrypted
+ * PKCS#8 or PKCS#1, plain or encrypted; passphrase NULL for none, borrowed
+ * and not kept). NULL with err set (KWA_CONFIG) when it cannot be read.
+ * Free with kwa_flow_key_free. One thread at a time per key. */
+kwa_flow_key_t *kwa_flow_key_load(const char *pem, size_t len, const char *passphrase,
+                                  kwa_result_t *err);
+/*** Frees the key (scrubbed by OpenSSL). NULL is a no-op. */
+void kwa_flow_key_free(kwa_flow_key_t *key);
+/*** Scrubs ctx (OPENSSL_cleanse). NULL is a no-op. */
+void kwa_flow_ctx_clear(kwa_flow_ctx_t *ctx);
+/*** Decrypts a request body: *json (malloc'd, NUL-terminated; free()) and
+ * ctx. 0, or -1 with err set (KWA_CRYPTO, status 421, reason in code). */
+int kwa_flow_decrypt(kwa_flow_key_t *key, const char *body, size_t len, char **json,
+                     size_t *json_len, kwa_flow_ctx_t *ctx, kwa_result_t *err);
+/*** Encrypts a response (plain: any bytes, JSON as a rule) under ctx:
+ * *body is base64 text (malloc'd; free()). 0, or -1 with err set. */
+int kwa_flow_encrypt(const kwa_flow_ctx_t *ctx, const char *plain, size_t len, char **body,
+                     size_t *body_len, kwa_result_t *err);
+/*** The client's side (what WhatsApp does; for tests and health checks):
+ * encrypts request JSON to a PEM public key; *body (malloc'd; free()) is
+ * the JSON envelope, ctx what kwa_flow_response_decrypt needs. */
+int kwa_flow_request_encrypt(const char *public_pem, size_t pem_len, const char *json,
+                             size_t len, char **body, size_t *body_len, kwa_flow_ctx_t *ctx,
+                             kwa_result_t *err);
+/*** Decrypts an endpoint's answer body with the request's ctx: *json
+ * (malloc'd; free()). 0, or -1 with err set (KWA_CRYPTO). */
+int kwa_flow_response_decrypt(const kwa_flow_ctx_t *ctx, const char *body, size_t len,
+                              char **json, size_t *json_len, kwa_result_t *err);
+/*** A new RSA key pair of `bits` (2048..8192) as PEM: the private key as
+ * PKCS#8, encrypted with AES-256-CBC when passphrase is not NULL. Both
+ * malloc'd; scrub and free() the private one. */
+int kwa_flow_keygen(int bits, const char *passphrase, char **private_pem, char **public_pem,
+                    kwa_result_t *err);
+
+/* A Flow request handler for kwa_flow_handle: reads the decrypted request
+ * (borrowed) and either sets *response (a cJSON tree it gives away) and
+ * returns 0, or sets *error_msg (borrowed until kwa_flow_handle returns)
+ * and returns 1 to answer 427 (the flow_token is no longer valid), or
+ * returns -1 for a failure (answered 500, nothing leaked). */
+typedef int (*kwa_flow_handler_t)(void *ud, const cJSON *request, cJSON **response,
+                                  const char **error_msg);
+
+/*** The whole endpoint for one request body: decrypts it, answers `ping`
+ * and error notifications itself, calls handler for INIT, data_exchange
+ * and BACK, and encrypts the answer. Returns the HTTP status (200, 421,
+ * 427 or 500); *out (malloc'd base64, or NULL for an empty body; free())
+ * is the body to send. */
+long kwa_flow_handle(kwa_flow_key_t *key, const char *body, size_t len,
+                     kwa_flow_handler_t handler, void *ud, char **out, size_t *out_len);
 
 #ifdef __cplusplus
 }

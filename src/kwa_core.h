@@ -86,35 +86,46 @@ int kwa_one_of(const char *s, const char *const *list);
 /* ---- requests (kwa_request.c) ---- */
 
 /* What a successful answer means: a message was accepted (code, message,
- * data.message_id) or an action succeeded ("success": true). */
+ * data.message_id), an action succeeded ("success": true), an upload
+ * returned a media id, or the JSON body is the result itself (a Flow, a
+ * list of Flows). */
 typedef enum kwa_answer {
     KWA_ANSWER_MESSAGE,
     KWA_ANSWER_SUCCESS,
-    KWA_ANSWER_MEDIA /* an upload: {"id": ...} (or data.id), kept in message_id */
+    KWA_ANSWER_MEDIA, /* an upload: {"id": ...} (or data.id), kept in message_id */
+    KWA_ANSWER_JSON   /* the answer's JSON is the result (kwa_result_t.json) */
 } kwa_answer_t;
 
-/* One part of a multipart/form-data body (an upload). A file part names
- * its path and is streamed by the engine (curl_mime_filedata), never read
- * into memory here; a data part holds its bytes. */
+/* One part of a multipart/form-data body. The engine turns the parts into
+ * a curl_mime in one place (kwa_transfer.c), never by hand. A part's
+ * content is either a file, streamed from disk while the transfer reads
+ * it (curl_mime_filedata: an upload's size never becomes memory), or
+ * bytes: static, borrowed from the request's body (upload_flow_json's
+ * Flow JSON), or a copy the part owns (upload_media's data). */
 typedef struct kwa_part {
-    const char *name; /* static: "file", "type" */
-    char *path;       /* owned: the file to stream, or NULL */
-    char *data;       /* owned: the bytes when path is NULL */
+    const char *name;   /* static: the form field ("file", "type") */
+    char *path;         /* owned: the file to stream, or NULL */
+    const char *data;   /* the bytes when path is NULL: static, the
+                           request's body, or copy */
     size_t len;
-    char *filename;   /* owned, or NULL */
-    char *mime;       /* owned: the part's Content-Type, or NULL */
+    char *copy;         /* owned bytes data points to, or NULL */
+    char *filename;     /* owned, or NULL for a plain field */
+    char *type;         /* owned: the part's Content-Type, or NULL */
 } kwa_part_t;
 
 #define KWA_MAX_PARTS 4
 
 typedef struct kwa_request {
     const char *op;      /* static: the operation's registry name */
-    const char *method;  /* static: "POST", ... */
+    const char *method;  /* static: "POST", "GET" or "DELETE" */
     kwa_answer_t answer; /* how to read a 2xx answer */
-    char *url;       /* owned: absolute URL */
-    char *body;      /* owned: JSON text, or "" for publish and uploads */
+    char *url;       /* owned: absolute URL, query included */
+    char *body;      /* owned: JSON text, "" when none, or bytes a part
+                        of a multipart request borrows */
     size_t body_len;
-    kwa_part_t parts[KWA_MAX_PARTS]; /* nparts > 0: a multipart body */
+    const char *content_type; /* static; NULL: application/json (ignored
+                                 when multipart: libcurl sets it) */
+    kwa_part_t parts[KWA_MAX_PARTS]; /* multipart/form-data when nparts > 0 */
     size_t nparts;
 } kwa_request_t;
 
@@ -140,6 +151,12 @@ int kwa_client_refuse_multipart(kwa_result_t *err);
 /* The client's policy machine, for either kind of client (borrowed). */
 struct kwa_dispatch *kwa_client_dispatch(kwa_client_t *client); /* kwa_dispatch_t */
 void kwa_request_free(kwa_request_t *req);
+
+/* ---- Flows (kwa_flowcrypt.c) ---- */
+
+/* 0 if pem is a PEM public RSA key of 2048 bits or more; -1 with err set
+ * (KWA_VALIDATION, field) otherwise. */
+int kwa_flow_check_public(const char *pem, size_t len, const char *field, kwa_result_t *err);
 
 /* ---- retry policy (kwa_retry.c) ---- */
 

@@ -90,6 +90,10 @@ int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op)
         kwa_lua_push_error(L, r);
         return 2;
     }
+    if (op == KWA_ANSWER_JSON) { /* the answer is the result, as the docs give it */
+        kwa_lua_push_json(L, r->body);
+        return 1;
+    }
     lua_createtable(L, 0, 7);
     set_number(L, "status", (lua_Number)r->status);
     set_number(L, "attempts", r->attempts);
@@ -283,6 +287,7 @@ int luaopen_kaleyra_whatsapp_core(lua_State *L)
     kwa_lua_push_ops(L);
     lua_setfield(L, -2, "ops");
     kwa_lua_interrupt_module(L);
+    kwa_lua_flow_module(L);
     lua_pushliteral(L, KWA_VERSION);
     lua_setfield(L, -2, "version");
     return 1;

@@ -145,12 +145,16 @@ void kwa_lua_push_json(lua_State *L, const cJSON *item);
 /* ---- kwa_lua_message.c ---- */
 
 /* Reads the message at idx for operation op into m (KWA_MSG_ARGS over
- * s->args). A non-table fills op->positional when the op has one. Raises
+ * s->args). A non-table fills op->positional when the op has one (and,
+ * with KWA_LUA_READ_SECOND, idx + 1 fills op->second); nothing at all is
+ * an empty message when the op has no required field. Raises
  * on a wrong argument type and on an unknown key (programmer errors; "op"
  * is allowed when allow_op is set); returns -1 with err set for bad
  * field values. */
+#define KWA_LUA_READ_OP 1     /* the table may hold "op" */
+#define KWA_LUA_READ_SECOND 2 /* a method call: idx + 1 is op->second's value */
 int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
-                         int allow_op, kwa_lua_scratch_t *s, kwa_message_t *m,
+                         int flags, kwa_lua_scratch_t *s, kwa_message_t *m,
                          kwa_result_t *err);
 /* The registry's operation named by the string at idx; raises naming the
  * known ones otherwise. */
@@ -158,6 +162,9 @@ const kwa_opdef_t *kwa_lua_check_op(lua_State *L, int idx);
 /* Adds core.interrupted and core.catch_interrupts to the table on top
  * (kwa_lua_interrupt.c). */
 void kwa_lua_interrupt_module(lua_State *L);
+/* Adds the Flows endpoint functions and metatables to the module table
+ * on top (kwa_lua_flow.c). */
+void kwa_lua_flow_module(lua_State *L);
 /* Pushes core.ops: the registry as Lua tables, for the docs and the CLI. */
 void kwa_lua_push_ops(lua_State *L);
 /* Pushes field `key` of the table at idx and leaves it on the stack (so

@@ -26,6 +26,37 @@ static void set_header(lua_State *L, const char *name, const char *value)
     lua_setfield(L, -2, name);
 }
 
+/* request.parts = { { name, value or path, filename, type }, ... } */
+static void push_parts(lua_State *L, const kwa_request_t *req)
+{
+    size_t i;
+
+    lua_createtable(L, (int)req->nparts, 0);
+    for (i = 0; i < req->nparts; i++) {
+        const kwa_part_t *p = &req->parts[i];
+        lua_createtable(L, 0, 4);
+        lua_pushstring(L, p->name);
+        lua_setfield(L, -2, "name");
+        if (p->path != NULL) { /* a file, streamed when sent */
+            lua_pushstring(L, p->path);
+            lua_setfield(L, -2, "path");
+        } else {
+            lua_pushlstring(L, p->data, p->len);
+            lua_setfield(L, -2, "value");
+        }
+        if (p->filename != NULL) {
+            lua_pushstring(L, p->filename);
+            lua_setfield(L, -2, "filename");
+        }
+        if (p->type != NULL) {
+            lua_pushstring(L, p->type);
+            lua_setfield(L, -2, "type");
+        }
+        lua_rawseti(L, -2, (lua_Integer)(i + 1));
+    }
+    lua_setfield(L, -2, "parts");
+}
+
 /* client:build(op, msg [, redact]) */
 static int client_build(lua_State *L)
 {
@@ -35,7 +66,6 @@ static int client_build(lua_State *L)
     const kwa_config_t *cfg = kwa_client_config(ud->client);
     kwa_message_t m;
     kwa_request_t *req = &ud->scratch.built; /* anchored: a raise cannot leak it */
-    const char *method;
 
     kwa_result_free(&ud->res);
     if (kwa_lua_read_message(L, 3, op, 0, &ud->scratch, &m, &ud->res) != 0 ||
@@ -43,25 +73,26 @@ static int client_build(lua_State *L)
         kwa_lua_scratch_release(&ud->scratch);
         return kwa_lua_push_result(L, &ud->res, KWA_ANSWER_MESSAGE);
     }
-    lua_pushlstring(L, req->body, req->body_len);
-    lua_pushstring(L, req->url);
-    method = req->method; /* static; release zeroes req */
-    kwa_lua_scratch_release(&ud->scratch);
-    lua_createtable(L, 0, 4);                /* body, url, request */
+    /* the request stays anchored in the scratch while these are pushed */
+    lua_createtable(L, 0, 6);                /* request */
     luaL_getmetatable(L, KWA_LUA_REQUEST);
     lua_setmetatable(L, -2);
-    lua_pushstring(L, method);
+    lua_pushstring(L, req->method);
     lua_setfield(L, -2, "method");
-    lua_insert(L, -2);                       /* body, request, url */
+    lua_pushstring(L, req->url);
     lua_setfield(L, -2, "url");
-    lua_insert(L, -2);                       /* request, body */
+    lua_pushlstring(L, req->body, req->body_len);
     lua_setfield(L, -2, "body");
+    if (req->nparts > 0) /* multipart/form-data: libcurl builds it */
+        push_parts(L, req);
     lua_createtable(L, 0, 4);                /* request, headers */
     set_header(L, "api-key", redact ? REDACTED : cfg->api_key);
-    set_header(L, "Content-Type", "application/json");
+    if (req->nparts == 0)
+        set_header(L, "Content-Type", req->content_type ? req->content_type : "application/json");
     set_header(L, "Accept", "application/json");
     set_header(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
     lua_setfield(L, -2, "headers");
+    kwa_lua_scratch_release(&ud->scratch);
     lua_pushstring(L, op->name);
     lua_setfield(L, -2, "op");
     return 1;

@@ -168,7 +168,7 @@ static int many_submit_item(lua_State *L)
             return kwa_fail(&b->item_err, KWA_VALIDATION, "op",
                             "op must name an operation, such as text or mark_read"), 0;
     }
-    if (kwa_lua_read_message(L, item, op, 1, &ud->scratch, &msg, &b->item_err) == 0 &&
+    if (kwa_lua_read_message(L, item, op, KWA_LUA_READ_OP, &ud->scratch, &msg, &b->item_err) == 0 &&
         kwa_lua_batch_submit(b, &msg, slot, &b->item_err) == 0) {
         b->free_slots = slot->next_free;
         b->in_flight++;

@@ -149,6 +149,83 @@ static int read_table(lua_State *L, const kwa_field_t *f, cJSON **anchor, kwa_va
     return 0;
 }
 
+/* A list of strings (a sequence, checked by the core), or one string as
+ * a list of one; anchored in *anchor. */
+static int read_strings(lua_State *L, int idx, const kwa_field_t *f, cJSON **anchor,
+                        kwa_value_t *v, kwa_result_t *err)
+{
+    cJSON *one;
+    size_t len;
+    const char *str;
+
+    lua_getfield(L, idx, f->name);
+    if (lua_isnil(L, -1))
+        return 0;
+    if (lua_type(L, -1) == LUA_TSTRING) {
+        str = lua_tolstring(L, -1, &len);
+        if (strlen(str) != len)
+            return kwa_fail(err, KWA_VALIDATION, f->name, "%s contains a NUL byte", f->name);
+        *anchor = cJSON_CreateArray();
+        one = *anchor ? cJSON_CreateString(str) : NULL;
+        if (one == NULL || !cJSON_AddItemToArray(*anchor, one)) {
+            cJSON_Delete(one);
+            return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+        }
+    } else if (lua_istable(L, -1)) {
+        if (kwa_lua_to_json(L, -1, f->name, anchor, err) != 0)
+            return -1;
+        if (cJSON_IsObject(*anchor) && (*anchor)->child == NULL)
+            (*anchor)->type = cJSON_Array; /* {} is an empty list here */
+    } else {
+        return kwa_fail(err, KWA_VALIDATION, f->name,
+                        "%s must be a list of strings, got a %s", f->name, luaL_typename(L, -1));
+    }
+    v->json = *anchor;
+    v->present = 1;
+    return 0;
+}
+
+/* Replaces the arguments at idx (a positional value, and for methods the
+ * second argument op->second names) with the equivalent message table,
+ * left on top of the stack; returns its index. */
+static int as_table(lua_State *L, int idx, const kwa_opdef_t *op, int flags)
+{
+    int t, rest = idx + 1, given = lua_gettop(L) >= rest; /* before t is pushed */
+
+    luaL_checkstring(L, idx);
+    lua_createtable(L, 0, 4);
+    t = lua_gettop(L);
+    lua_pushvalue(L, idx);
+    lua_setfield(L, t, op->positional);
+    if (!(flags & KWA_LUA_READ_SECOND) || op->second == NULL || !given || lua_isnil(L, rest))
+        return t;
+    if (strcmp(op->second, "*") != 0) {
+        lua_pushvalue(L, rest);
+        lua_setfield(L, t, op->second);
+        return t;
+    }
+    luaL_checktype(L, rest, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, rest) != 0) { /* key, value */
+        if (lua_type(L, -2) == LUA_TSTRING && strcmp(lua_tostring(L, -2), op->positional) == 0)
+            luaL_error(L, "%s: %s is given twice", op->method, op->positional);
+        lua_pushvalue(L, -2);   /* key, value, key */
+        lua_insert(L, -2);      /* key, key, value */
+        lua_settable(L, t);     /* key */
+    }
+    return t;
+}
+
+static int has_required(const kwa_opdef_t *op)
+{
+    int i;
+
+    for (i = 0; op->fields[i].name != NULL; i++)
+        if (op->fields[i].required)
+            return 1;
+    return 0;
+}
+
 static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
                       kwa_lua_scratch_t *s, kwa_value_t *v, kwa_result_t *err)
 {
@@ -206,6 +283,8 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
             return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a list, got a %s",
                             f->name, luaL_typename(L, -1));
         return read_table(L, f, &s->trees[i], v, err);
+    case KWA_FT_STRINGS:
+        return read_strings(L, idx, f, &s->trees[i], v, err);
     default:
         break;
     }
@@ -234,12 +313,11 @@ static void check_op_keys(lua_State *L, int idx, const kwa_opdef_t *op, int allo
 }
 
 int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
-                         int allow_op, kwa_lua_scratch_t *s, kwa_message_t *m,
+                         int flags, kwa_lua_scratch_t *s, kwa_message_t *m,
                          kwa_result_t *err)
 {
     kwa_args_t *a = &s->args;
-    kwa_value_t *v;
-    size_t len;
+    int allow_op = flags & KWA_LUA_READ_OP;
     int i;
 
     kwa_lua_scratch_release(s);
@@ -249,18 +327,15 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
     m->u.args.def = op;
     m->u.args.args = a;
     idx = kwa_absindex(L, idx);
-    if (op->positional != NULL && !lua_istable(L, idx)) {
-        v = &a->v[kwa_op_field(op, op->positional)];
-        v->str = luaL_checklstring(L, idx, &len);
-        v->present = 1;
-        if (strlen(v->str) != len)
-            return kwa_fail(err, KWA_VALIDATION, op->positional, "%s contains a NUL byte",
-                            op->positional);
-        return 0;
+    luaL_checkstack(L, KWA_MAX_FIELDS * 2 + 12, "message fields");
+    if (op->positional != NULL && !lua_istable(L, idx) && !lua_isnoneornil(L, idx)) {
+        idx = as_table(L, idx, op, flags);
+    } else if (lua_isnoneornil(L, idx) && !has_required(op)) {
+        lua_newtable(L); /* client:get_flows_public_key() */
+        idx = lua_gettop(L);
     }
     luaL_checktype(L, idx, LUA_TTABLE);
     check_op_keys(L, idx, op, allow_op);
-    luaL_checkstack(L, KWA_MAX_FIELDS * 2 + 8, "message fields");
     for (i = 0; op->fields[i].name != NULL; i++)
         if (read_field(L, idx, &op->fields[i], i, s, &a->v[i], err) != 0)
             return -1;

@@ -5,7 +5,10 @@
  * one list in C instead of repeating it.
  *
  *   core.ops = { { name, method, command, summary, http_method, path,
- *                  answer = "message"|"success", positional,
+ *                  answer = "message"|"success"|"media"|"json", positional,
+ *                  second (the field a method's second argument fills;
+ *                  "*": a table of the other fields), group (the CLI
+ *                  command group, e.g. "flows"), multipart,
  *                  fields = { { name, type, required, min, max, help,
  *                               sub = { { path, flag, help, choices, json,
  *                                         excludes, pairs } } } } } }
@@ -19,6 +22,7 @@ static const char *const type_names[] = {
     [KWA_FT_FROM] = "from", [KWA_FT_TABLE] = "table",
     [KWA_FT_TEXT_OR_TABLE] = "text_or_table", [KWA_FT_EXTRA] = "extra_info",
     [KWA_FT_NUMBER] = "number", [KWA_FT_LIST] = "list", [KWA_FT_BYTES] = "bytes",
+    [KWA_FT_STRINGS] = "strings",
 };
 
 static void set_str(lua_State *L, const char *key, const char *value)
@@ -108,8 +112,14 @@ void kwa_lua_push_ops(lua_State *L)
         set_str(L, "http_method", (*op)->http_method);
         set_str(L, "path", (*op)->path);
         set_str(L, "answer", (*op)->answer == KWA_ANSWER_SUCCESS ? "success"
-                             : (*op)->answer == KWA_ANSWER_MEDIA ? "media" : "message");
+                             : (*op)->answer == KWA_ANSWER_MEDIA ? "media"
+                             : (*op)->answer == KWA_ANSWER_JSON  ? "json"
+                                                                 : "message");
         set_str(L, "positional", (*op)->positional);
+        set_str(L, "second", (*op)->second);
+        set_str(L, "group", (*op)->group);
+        lua_pushboolean(L, (*op)->multipart);
+        lua_setfield(L, -2, "multipart");
         lua_newtable(L);
         for (i = 0; (*op)->fields[i].name != NULL; i++) {
             push_field(L, &(*op)->fields[i]);

@@ -87,7 +87,10 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
     lua_setfield(L, -2, "attempt");
     lua_createtable(L, 0, 4);                  /* jobs, request, headers */
     set_string(L, "api-key", cfg->api_key);
-    set_string(L, "Content-Type", "application/json");
+    /* multipart requests never get here: a client whose I/O is a Lua
+     * transport refuses them when they are submitted, with kind config
+     * (kwa_client_refuse_multipart) */
+    set_string(L, "Content-Type", req->content_type ? req->content_type : "application/json");
     set_string(L, "Accept", "application/json");
     set_string(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
     lua_setfield(L, -2, "headers");

@@ -111,7 +111,7 @@ static int send_blocking(lua_State *L)
     saved_t saved;
 
     kwa_result_free(&ud->res);
-    if (kwa_lua_read_message(L, 2, op, 0, &ud->scratch, &m, &ud->res) == 0) {
+    if (kwa_lua_read_message(L, 2, op, KWA_LUA_READ_SECOND, &ud->scratch, &m, &ud->res) == 0) {
         kwa_lua_enter(L, ud, &saved);
         kwa_client_send(ud->client, &m, &ud->res);
         kwa_lua_leave(L, ud, &saved);

@@ -26,6 +26,15 @@
     X(list)             \
     X(template)         \
     X(upload)           \
+    X(create_flow)      \
+    X(update_flow)      \
+    X(upload_flow_json) \
+    X(get_flow)         \
+    X(list_flows)       \
+    X(deprecate_flow)   \
+    X(delete_flow)      \
+    X(get_flows_public_key) \
+    X(set_flows_public_key) \
     /* a new operation: one line above this one */
 
 #define KWA_DECLARE(name) extern const kwa_opdef_t kwa_op_##name;
@@ -84,12 +93,42 @@ static int check_phones(kwa_result_t *err, const kwa_field_t *f, const kwa_value
     return 0;
 }
 
+/* A list of strings: a JSON array of 1..max non-empty strings of valid
+ * UTF-8 (max 0: no limit on the count). */
+static int check_strings(kwa_result_t *err, const kwa_field_t *f, const kwa_value_t *v)
+{
+    const cJSON *item;
+    int n = 0;
+
+    if (!v->present)
+        return f->required ? kwa_fail(err, KWA_VALIDATION, f->name, "%s is required", f->name)
+                           : 0;
+    if (!cJSON_IsArray(v->json))
+        return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a list of strings", f->name);
+    cJSON_ArrayForEach(item, v->json) {
+        if (!cJSON_IsString(item) || item->valuestring[0] == '\0' ||
+            kwa_utf8_count(item->valuestring, strlen(item->valuestring)) < 0)
+            return kwa_fail(err, KWA_VALIDATION, f->name,
+                            "%s must be a list of non-empty strings", f->name);
+        n++;
+    }
+    if (n == 0 && f->required)
+        return kwa_fail(err, KWA_VALIDATION, f->name, "%s must list at least one value", f->name);
+    if (f->max > 0 && (size_t)n > f->max)
+        return kwa_fail(err, KWA_VALIDATION, f->name, "%s lists more than %zu values", f->name,
+                        f->max);
+    return 0;
+}
+
 static int check_field(kwa_result_t *err, const kwa_config_t *cfg,
                        const kwa_field_t *f, const kwa_value_t *v)
 {
-    /* NUMBER and LIST get their type checked first, then the required
-     * rule and their own check; the others keep their check in place of
-     * the generic one (it knows the field's text form). */
+    /* STRINGS get their items checked first; NUMBER and LIST get their
+     * type checked first, then the required rule and their own check; the
+     * others keep their check in place of the generic one (it knows the
+     * field's text form). */
+    if (f->type == KWA_FT_STRINGS && check_strings(err, f, v) != 0)
+        return -1;
     if (f->check != NULL && f->type != KWA_FT_NUMBER && f->type != KWA_FT_LIST)
         return f->check(err, cfg, f, v);
     switch (f->type) {
@@ -246,6 +285,11 @@ static int read_value(kwa_args_t *a, const kwa_field_t *f, kwa_value_t *v,
             return wrong_type(err, f->name, "a string");
         v->str = item->valuestring;
         v->count = strlen(item->valuestring);
+        return 0;
+    case KWA_FT_STRINGS:
+        if (!cJSON_IsArray(item))
+            return wrong_type(err, f->name, "a list of strings");
+        v->json = item;
         return 0;
     }
     return wrong_type(err, f->name, "known");

@@ -33,15 +33,18 @@ typedef enum kwa_ftype {
     KWA_FT_TEXT_OR_TABLE, /* a string, or an object passed through */
     KWA_FT_EXTRA,         /* extra_info: ref, ref1, ref2, wa_source */
     KWA_FT_NUMBER,        /* a finite number; ranges are the field's check */
-    KWA_FT_LIST,          /* a list (JSON array) passed through; items are
-                           * the field's check */
-    KWA_FT_BYTES          /* bytes (NUL allowed): str, and count its length */
+    KWA_FT_LIST,          /* a list (JSON array) of anything, passed through;
+                           * items are the field's check */
+    KWA_FT_BYTES,         /* bytes (NUL allowed): str, and count its length */
+    KWA_FT_STRINGS        /* a list of non-empty strings (a JSON array), min..max
+                           * of them checked generically; one string is a list
+                           * of one (the CLI splits it on commas) */
 } kwa_ftype_t;
 
 typedef struct kwa_value {
     int present;
     const char *str;          /* STRING, FROM, TEXT_OR_TABLE as text */
-    const cJSON *json;        /* TABLE, TEXT_OR_TABLE as an object */
+    const cJSON *json;        /* TABLE, TEXT_OR_TABLE as an object, STRINGS (an array) */
     const char *const *list;  /* PHONES */
     size_t count;
     int boolean;              /* BOOL */
@@ -97,9 +100,20 @@ typedef struct kwa_opdef {
     /* Builds a valid message (the generic checks have passed). */
     int (*build)(kwa_request_t *req, const kwa_config_t *cfg,
                  const kwa_args_t *a, kwa_result_t *err);
+    /* Optional members (op files use designated initializers, so an
+     * entry names only those it sets): */
     /* Rules across fields (one of two, one excluding another), run after
      * the fields' own checks; NULL when there are none. -1 with err set. */
     int (*check)(kwa_result_t *err, const kwa_config_t *cfg, const kwa_args_t *a);
+    const char *second; /* the field a Lua method's second argument fills
+                           after the positional one; "*": a table of the
+                           other fields (client:update_flow(id, {...})) */
+    const char *group;  /* CLI: "flows" puts the command in that group
+                           (kaleyra-wa flows create); "flows:publish" keeps
+                           it at the top level and also names it `publish`
+                           in the group; NULL: top level only */
+    int multipart;      /* its request is multipart/form-data (libcurl only;
+                           Lua transports refuse it with kind config) */
 } kwa_opdef_t;
 
 /* The registry, NULL-terminated, in documentation order. */
@@ -168,6 +182,18 @@ int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *fr
 /* An empty-bodied POST to {base}/v2/{sid}/whatsapp/{segment}/{tail}. */
 int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
                    const char *tail, kwa_answer_t answer, kwa_result_t *err);
+/* A request of any method to {base}/v2/{sid}/whatsapp/{segment}[/{tail}]
+ * (tail may be NULL) with an optional query "?{qname}={the strings of
+ * list, comma-separated, URL-encoded}" (list: a cJSON array or NULL), and
+ * root printed as its JSON body (deleted here; NULL: empty body). ok 0
+ * means the caller's tree building failed (out of memory). */
+int kwa_build_call(kwa_request_t *req, const kwa_config_t *cfg, const char *method,
+                   const char *segment, const char *tail, const char *qname,
+                   const cJSON *list, cJSON *root, int ok, kwa_answer_t answer,
+                   kwa_result_t *err);
+/* s URL-encoded (RFC 3986 unreserved bytes kept) into a new string, or
+ * NULL on out of memory. */
+char *kwa_url_encode(const char *s, size_t len);
 
 /* Field checks the op files share (kwa_validate.c). */
 int kwa_check_header_field(kwa_result_t *err, const kwa_config_t *cfg,
@@ -189,6 +215,14 @@ const char *kwa_field_path(char *buf, size_t cap, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)))
 #endif
     ;
+/* Digits only (Flow and WABA ids); absent is fine when not required. */
+int kwa_check_id_field(kwa_result_t *err, const kwa_config_t *cfg,
+                       const kwa_field_t *f, const kwa_value_t *v);
+int kwa_check_optional_url_field(kwa_result_t *err, const kwa_config_t *cfg,
+                                 const kwa_field_t *f, const kwa_value_t *v);
+/* Each value one of Meta's Flow categories (flows-api.md section 1). */
+int kwa_check_categories_field(kwa_result_t *err, const kwa_config_t *cfg,
+                               const kwa_field_t *f, const kwa_value_t *v);
 
 /* cJSON_Add* return NULL on allocation failure; KWA_OK folds that into
  * one flag per builder so the happy path reads straight. */

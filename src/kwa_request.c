@@ -241,6 +241,91 @@ int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *fr
     return 0;
 }
 
+char *kwa_url_encode(const char *s, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF";
+    char *out = malloc(len * 3 + 1), *p = out;
+    size_t i;
+
+    if (out == NULL)
+        return NULL;
+    for (i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+            c == '-' || c == '.' || c == '_' || c == '~') {
+            *p++ = (char)c;
+        } else {
+            *p++ = '%';
+            *p++ = hex[c >> 4];
+            *p++ = hex[c & 15];
+        }
+    }
+    *p = '\0';
+    return out;
+}
+
+/* url + "?" + qname + "=" + the list's strings joined by "," and encoded
+ * (a comma becomes %2C: the docs' %252C is a double encoding). */
+static char *with_query(char *url, const char *qname, const cJSON *list)
+{
+    const cJSON *item;
+    size_t n = strlen(url) + strlen(qname) + 3, len = 0;
+    char *joined, *enc, *out;
+
+    cJSON_ArrayForEach(item, list)
+        len += strlen(item->valuestring) + 1;
+    if (len == 0)
+        return url;
+    joined = malloc(len);
+    if (joined == NULL) {
+        free(url);
+        return NULL;
+    }
+    joined[0] = '\0';
+    cJSON_ArrayForEach(item, list) {
+        if (joined[0] != '\0')
+            strcat(joined, ",");
+        strcat(joined, item->valuestring);
+    }
+    enc = kwa_url_encode(joined, strlen(joined));
+    free(joined);
+    out = enc ? malloc(n + strlen(enc)) : NULL;
+    if (out != NULL)
+        snprintf(out, n + strlen(enc), "%s?%s=%s", url, qname, enc);
+    free(enc);
+    free(url);
+    return out;
+}
+
+int kwa_build_call(kwa_request_t *req, const kwa_config_t *cfg, const char *method,
+                   const char *segment, const char *tail, const char *qname,
+                   const cJSON *list, cJSON *root, int ok, kwa_answer_t answer,
+                   kwa_result_t *err)
+{
+    memset(req, 0, sizeof *req);
+    req->method = method;
+    req->answer = answer;
+    if (ok) {
+        req->body = root != NULL ? cJSON_PrintUnformatted(root) : strdup("");
+        req->url = url_for(cfg, segment, tail ? tail : "");
+        if (req->url != NULL && tail == NULL)
+            req->url[strlen(req->url) - 1] = '\0'; /* no trailing slash */
+        if (req->url != NULL && qname != NULL && list != NULL)
+            req->url = with_query(req->url, qname, list);
+    }
+    cJSON_Delete(root);
+    if (req->body == NULL || req->url == NULL) {
+        kwa_request_free(req);
+        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+    }
+    req->body_len = strlen(req->body);
+    if (req->body_len > KWA_MAX_REQUEST) {
+        kwa_request_free(req);
+        return kwa_fail(err, KWA_VALIDATION, "message", "the request is longer than 1 MiB");
+    }
+    return 0;
+}
+
 /* ---- the typed C API (kwa.h): each struct read into the op's fields ---- */
 
 static void set_string(kwa_value_t *v, const char *s)
@@ -348,9 +433,9 @@ void kwa_request_free(kwa_request_t *req)
         return;
     for (i = 0; i < req->nparts && i < KWA_MAX_PARTS; i++) {
         free(req->parts[i].path);
-        free(req->parts[i].data);
+        free(req->parts[i].copy); /* data is static or the body otherwise */
         free(req->parts[i].filename);
-        free(req->parts[i].mime);
+        free(req->parts[i].type);
     }
     free(req->url);
     free(req->body);

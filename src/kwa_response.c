@@ -165,6 +165,13 @@ static int success(kwa_result_t *res, kwa_answer_t op)
 {
     const cJSON *data, *flag;
 
+    if (op == KWA_ANSWER_JSON) {
+        if (!cJSON_IsObject(res->body))
+            return kwa_fail(res, KWA_SERVER, NULL,
+                            "HTTP %ld with a body that is not a JSON object", res->status);
+        res->success = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(res->body, "success"));
+        return 0;
+    }
     if (op == KWA_ANSWER_SUCCESS) {
         flag = cJSON_GetObjectItemCaseSensitive(res->body, "success");
         res->success = cJSON_IsTrue(flag);

@@ -16,7 +16,7 @@
 static const char *const kind_names[] = {
     "ok", "validation", "config", "auth", "payload", "balance",
     "rate_limit", "server", "network", "timeout", "tls", "protocol", "nomem",
-    "callback",
+    "callback", "crypto",
 };
 
 const char *kwa_kind_name(kwa_kind_t kind)

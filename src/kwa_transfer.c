@@ -4,8 +4,8 @@
  * Options fixed here: TLS peer and host verification on, no redirects,
  * http and https only, no signals, no Expect: 100-continue, answers over
  * KWA_MAX_RESPONSE refused, and no silent resend of a request (on_prereq).
- * The api-key lives only in the shared header list, scrubbed before it is
- * freed.
+ * The api-key lives only in the engine's header lists and a form
+ * attempt's copy of one, each scrubbed before it is freed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -153,22 +153,56 @@ kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *hea
     return t;
 }
 
+/* The attempt's own header list and mime body, if any. */
+static void release_attempt(kwa_transfer_t *t)
+{
+    kwa_transfer_headers_free(t->own);
+    t->own = NULL;
+    curl_mime_free(t->mime); /* unbinds it from the easy handle */
+    t->mime = NULL;
+}
+
 void kwa_transfer_free(kwa_transfer_t *t)
 {
     if (t == NULL)
         return;
     curl_easy_cleanup(t->easy);
-    curl_mime_free(t->mime);
+    release_attempt(t);
     free(t->buf);
     free(t);
 }
 
-/* The multipart body of an upload: file parts stream from disk when the
- * transfer reads them (curl_mime_filedata), so a 100 MB document is never
- * held in memory. NULL on out of memory. */
-static curl_mime *mime_of(CURL *easy, const kwa_request_t *req)
+/* The engine's list without a Content-Type (plain) plus "Content-Type:
+ * type": a form body's headers. NULL on out of memory. */
+static struct curl_slist *headers_with(const struct curl_slist *plain, const char *type)
 {
-    curl_mime *mime = curl_mime_init(easy);
+    struct curl_slist *list = NULL, *next;
+    char line[128];
+
+    for (; plain != NULL; plain = plain->next) {
+        next = curl_slist_append(list, plain->data);
+        if (next == NULL)
+            goto fail;
+        list = next;
+    }
+    snprintf(line, sizeof line, "Content-Type: %s", type);
+    next = curl_slist_append(list, line);
+    if (next == NULL)
+        goto fail;
+    return next;
+fail:
+    kwa_transfer_headers_free(list);
+    return NULL;
+}
+
+/* The request's parts as a curl_mime: the one place a multipart body is
+ * made (libcurl encodes it). A file part streams from disk when the
+ * transfer reads it (curl_mime_filedata), so a 100 MB document is never
+ * held in memory; a bytes part is copied by curl_mime_data. NULL on out
+ * of memory. */
+static curl_mime *mime_of(CURL *h, const kwa_request_t *req)
+{
+    curl_mime *mime = curl_mime_init(h);
     curl_mimepart *part;
     size_t i;
     int ok = mime != NULL;
@@ -180,7 +214,7 @@ static curl_mime *mime_of(CURL *easy, const kwa_request_t *req)
              (p->path != NULL ? curl_mime_filedata(part, p->path)
                               : curl_mime_data(part, p->data, p->len)) == CURLE_OK &&
              (p->filename == NULL || curl_mime_filename(part, p->filename) == CURLE_OK) &&
-             (p->mime == NULL || curl_mime_type(part, p->mime) == CURLE_OK);
+             (p->type == NULL || curl_mime_type(part, p->type) == CURLE_OK);
     }
     if (!ok) {
         curl_mime_free(mime);
@@ -191,25 +225,38 @@ static curl_mime *mime_of(CURL *easy, const kwa_request_t *req)
 
 int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
 {
+    CURL *h = t->easy;
+    int multipart = req->nparts > 0;
+    struct curl_slist *headers = multipart ? t->mime_headers : t->json_headers;
+
     t->len = 0;
     t->too_big = 0;
     t->requests = 0;
     t->errbuf[0] = '\0';
-    curl_mime_free(t->mime); /* the previous upload's */
-    t->mime = NULL;
-    curl_easy_setopt(t->easy, CURLOPT_URL, req->url);
-    if (req->nparts > 0) {
-        t->mime = mime_of(t->easy, req);
+    release_attempt(t); /* the previous attempt's */
+    curl_easy_setopt(h, CURLOPT_URL, req->url);
+    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    if (!multipart && req->content_type != NULL) { /* a form */
+        t->own = headers_with(t->mime_headers, req->content_type);
+        if (t->own == NULL)
+            return -1;
+        headers = t->own;
+    }
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "DELETE") == 0) {
+        curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* no body */
+        if (req->method[0] == 'D')
+            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
+    } else if (multipart) {
+        t->mime = mime_of(h, req);
         if (t->mime == NULL)
             return -1;
-        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->mime_headers);
-        curl_easy_setopt(t->easy, CURLOPT_MIMEPOST, t->mime);
-        return 0;
+        curl_easy_setopt(h, CURLOPT_MIMEPOST, t->mime);
+    } else {
+        /* POSTFIELDS after MIMEPOST makes the easy handle post fields again */
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDS, req->body);
     }
-    curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, t->json_headers);
-    /* POSTFIELDS after MIMEPOST makes the easy handle post fields again */
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->body_len);
-    curl_easy_setopt(t->easy, CURLOPT_POSTFIELDS, req->body);
     return 0;
 }
 

@@ -5,9 +5,11 @@
  * transport-agnostic outcome of kwa_dispatch.h. Nothing here decides
  * anything: kwa_dispatch_classify() gives outcomes their meaning.
  *
- * Ownership: a transfer owns its easy handle and buffer; the header list
- * (made by kwa_transfer_headers, holding the api-key) is shared by all
- * transfers of an engine and scrubbed when freed.
+ * Ownership: a transfer owns its easy handle, buffer, and an attempt's
+ * mime body and form header list; the engine's two header lists (made by
+ * kwa_transfer_headers, holding the api-key: with a JSON Content-Type,
+ * and without one for multipart bodies, whose Content-Type is curl's)
+ * are shared by all transfers of an engine and scrubbed when freed.
  */
 #ifndef KWA_TRANSFER_H
 #define KWA_TRANSFER_H
@@ -29,8 +31,9 @@ typedef struct kwa_transfer {
     int requests; /* times libcurl was about to send this attempt */
     int too_big;
     char retry_after[24];
-    curl_mime *mime; /* an upload's body, while it runs */
+    curl_mime *mime; /* this attempt's multipart body, or NULL */
     struct curl_slist *json_headers, *mime_headers; /* the engine's */
+    struct curl_slist *own; /* this attempt's, for a form's Content-Type */
     char errbuf[CURL_ERROR_SIZE];
 } kwa_transfer_t;
 
@@ -45,9 +48,10 @@ kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *hea
                                  struct curl_slist *mime_headers);
 void kwa_transfer_free(kwa_transfer_t *t); /* NULL is a no-op */
 
-/* Readies t for one attempt of req (borrowed until it ends): a JSON body,
- * or a multipart one built with curl's mime API, file parts streamed from
- * disk. -1 when the mime body cannot be made (out of memory). */
+/* Readies t for one attempt of req (borrowed until it ends): its method
+ * (GET and DELETE send no body), body (JSON, a form, or multipart built
+ * with curl's mime API, file parts streamed from disk) and headers. 0, or
+ * -1 when out of memory (nothing to send then). */
 int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
 
 /* What the attempt that ended with rc amounts to. o borrows t's buffers:

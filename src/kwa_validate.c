@@ -271,3 +271,42 @@ int kwa_check_url_field(kwa_result_t *err, const kwa_config_t *cfg,
     (void)cfg;
     return kwa_check_url(err, f->name, v->str);
 }
+
+int kwa_check_id_field(kwa_result_t *err, const kwa_config_t *cfg,
+                       const kwa_field_t *f, const kwa_value_t *v)
+{
+    (void)cfg;
+    if (!v->present && !f->required)
+        return 0;
+    return kwa_check_flow_id(err, f->name, v->str);
+}
+
+int kwa_check_optional_url_field(kwa_result_t *err, const kwa_config_t *cfg,
+                                 const kwa_field_t *f, const kwa_value_t *v)
+{
+    (void)cfg;
+    if (!v->present)
+        return 0;
+    return kwa_check_url(err, f->name, v->str);
+}
+
+int kwa_check_categories_field(kwa_result_t *err, const kwa_config_t *cfg,
+                               const kwa_field_t *f, const kwa_value_t *v)
+{
+    static const char *const known[] = {
+        "SIGN_UP", "SIGN_IN", "APPOINTMENT_BOOKING", "LEAD_GENERATION", "CONTACT_US",
+        "CUSTOMER_SUPPORT", "SURVEY", "OTHER", NULL,
+    };
+    const cJSON *item;
+
+    (void)cfg;
+    if (!v->present)
+        return 0;
+    cJSON_ArrayForEach(item, v->json)
+        if (!kwa_one_of(item->valuestring, known))
+            return kwa_fail(err, KWA_VALIDATION, f->name,
+                            "%s must be among SIGN_UP, SIGN_IN, APPOINTMENT_BOOKING, "
+                            "LEAD_GENERATION, CONTACT_US, CUSTOMER_SUPPORT, SURVEY, OTHER",
+                            f->name);
+    return 0;
+}

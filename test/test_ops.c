@@ -10,10 +10,14 @@
  *   - extra_info refs cut at 255 characters, wa_source, the 1 MiB limit;
  *   - kwa_op_find, kwa_op_field, kwa_op_names;
  *   - the typed C API (kwa_request_build) gives the same bytes as the
- *     registry for the same message.
+ *     registry for the same message;
+ *   - the multipart parts of both uploads (a file path, owned bytes,
+ *     bytes borrowed from the body, static fields).
  * Every operation in kwa_ops[] must have a golden row and invalid rows.
  */
+#define _DEFAULT_SOURCE /* mkstemp */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "../src/kwa_op.h"
@@ -21,6 +25,17 @@
 #define BASE "https://api.in.kaleyra.io/v2/HXAP16XXXXXX97IN/whatsapp/"
 #define MESSAGES BASE "+918000000001/messages"
 #define TO1 "\"to\":\"+919000000001\""
+/* A public key (RSA 2048) for set_flows_public_key, as JSON text. */
+#define PUBKEY                                                                 \
+    "-----BEGIN PUBLIC KEY-----\\n"                                            \
+    "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEArTTgEcR8sSjvOF2omGT1\\n"      \
+    "kgPNT5jEU7i56egbKmCRpDlSphwXBXbC2EGwXPuBWNvA3DWj3t6lZdD3QuGTnyY2\\n"      \
+    "8Jzk/IGakaQC6XBNqOuWuhx5CcvJNEwCxoD249Qk6i9jsh9Ieitz1HtutH8DlrBH\\n"      \
+    "SSMBPmfb+8lq/OghxfbXla7gynbg/+11jczSd72emkcNxheejHyTWjMnBA4Xh3/B\\n"      \
+    "pdyTd1f3w//ZaXiKNU+6s92+sy69TJB3Ffftk2omT5SslHojKpPu+7iiyn1ZHb6s\\n"      \
+    "vNpzvwmRDoIpj6B9Y4t43G+kw52YXeGttQTUM5R4IJJU82xVovQvyJaCj9QblZ97\\n"      \
+    "TwIDAQAB\\n"                                                              \
+    "-----END PUBLIC KEY-----\\n"
 
 static kwa_config_t cfg;  /* with a default business number */
 static kwa_config_t bare; /* without one */
@@ -104,6 +119,11 @@ static void check_body(const char *got, const char *want)
 
     if (want[0] == '\0') { /* an empty body: not JSON at all */
         CHECK_STR(got, "");
+        return;
+    }
+    if (want[0] == '^') { /* not JSON (a form): the text starts so */
+        UNIT_REPORT(got != NULL && strncmp(got, want + 1, strlen(want + 1)) == 0,
+                    "body is %s, want it to start with %s", got ? got : "(null)", want + 1);
         return;
     }
     g = got ? cJSON_Parse(got) : NULL;
@@ -210,6 +230,39 @@ static const struct {
      KWA_ANSWER_SUCCESS,
      "{\"messaging_object\":{\"messaging_product\":\"whatsapp\",\"status\":\"read\","
      "\"message_id\":\"wamid.HBgM\"}}"},
+    {"create_flow", "create_flow",
+     "{\"waba_id\":\"112233\",\"name\":\"My flow\",\"categories\":[\"OTHER\",\"SIGN_IN\"]}",
+     BASE "112233/flows", "POST", KWA_ANSWER_JSON,
+     "{\"name\":\"My flow\",\"categories\":[\"OTHER\",\"SIGN_IN\"]}"},
+    {"create_flow: clone, endpoint", "create_flow",
+     "{\"waba_id\":\"1\",\"name\":\"N\",\"categories\":[\"SURVEY\"],\"clone_flow_id\":\"77\","
+     "\"endpoint_uri\":\"https://example.com/f\"}",
+     BASE "1/flows", "POST", KWA_ANSWER_JSON,
+     "{\"name\":\"N\",\"categories\":[\"SURVEY\"],\"clone_flow_id\":\"77\","
+     "\"endpoint_uri\":\"https://example.com/f\"}"},
+    {"update_flow", "update_flow", "{\"flow_id\":\"123456\",\"name\":\"New\"}", BASE "123456",
+     "POST", KWA_ANSWER_SUCCESS, "{\"name\":\"New\"}"},
+    {"upload_flow_json", "upload_flow_json",
+     "{\"flow_id\":\"123456\",\"flow_json\":{\"version\":\"6.0\",\"screens\":[]}}",
+     BASE "123456/assets", "POST", KWA_ANSWER_JSON, "{\"version\":\"6.0\",\"screens\":[]}"},
+    {"upload_flow_json: text as is", "upload_flow_json",
+     "{\"flow_id\":\"1\",\"flow_json\":\"not json\"}",
+     BASE "1/assets", "POST", KWA_ANSWER_JSON, "^not json"},
+    {"get_flow", "get_flow", "{\"flow_id\":\"123456\"}", BASE "123456", "GET", KWA_ANSWER_JSON, ""},
+    {"get_flow: fields, URL-encoded", "get_flow",
+     "{\"flow_id\":\"9\",\"fields\":[\"name\",\"preview.invalidate(false)\"]}",
+     BASE "9?fields=name%2Cpreview.invalidate%28false%29", "GET", KWA_ANSWER_JSON, ""},
+    {"list_flows", "list_flows", "{\"waba_id\":\"112233\",\"fields\":[\"id\",\"status\"]}",
+     BASE "112233/flows?fields=id%2Cstatus", "GET", KWA_ANSWER_JSON, ""},
+    {"deprecate_flow", "deprecate_flow", "{\"flow_id\":\"123456\"}", BASE "123456/deprecate",
+     "POST", KWA_ANSWER_SUCCESS, ""},
+    {"delete_flow", "delete_flow", "{\"flow_id\":\"123456\"}", BASE "123456", "DELETE",
+     KWA_ANSWER_SUCCESS, ""},
+    {"get_flows_public_key", "get_flows_public_key", "{}", BASE "+918000000001/flows_encryption",
+     "GET", KWA_ANSWER_JSON, ""},
+    {"set_flows_public_key", "set_flows_public_key", "{\"public_key\":\"" PUBKEY "\"}",
+     BASE "+918000000001/flows_encryption", "POST", KWA_ANSWER_SUCCESS,
+     "^business_public_key=-----BEGIN%20PUBLIC%20KEY-----%0AMIIB"},
     {"mark_read: own from, extra_info", "mark_read",
      "{\"message_id\":\"w\",\"from\":\"918000000009\",\"extra_info\":{\"ref\":\"r\"}}",
      BASE "918000000009/messages", "POST", KWA_ANSWER_SUCCESS,
@@ -301,6 +354,7 @@ static void test_goldens(void)
         CHECK_STR(req.method, goldens[i].method);
         CHECK_INT(req.answer, goldens[i].answer);
         CHECK_INT(req.body_len, strlen(req.body));
+        CHECK_INT(req.nparts > 0, kwa_op_find(goldens[i].op)->multipart); /* says it is */
         check_body(req.body, goldens[i].body);
         kwa_request_free(&req);
         CHECK_NULL(req.url);
@@ -423,6 +477,37 @@ static const struct {
     {"publish", "{\"flow_id\":\"1/../2\"}", "flow_id"},
     {"publish", "{}", "flow_id"},
     {"publish", "{\"flow_id\":\"1\",\"from\":\"+918000000001\"}", "message"},
+    {"create_flow", "{\"waba_id\":\"1a\",\"name\":\"N\",\"categories\":[\"OTHER\"]}", "waba_id"},
+    {"create_flow", "{\"waba_id\":\"1\",\"name\":\"N\",\"categories\":[]}", "categories"},
+    {"create_flow", "{\"waba_id\":\"1\",\"name\":\"N\",\"categories\":[\"FUN\"]}", "categories"},
+    {"create_flow", "{\"waba_id\":\"1\",\"name\":\"N\",\"categories\":[1]}", "categories"},
+    {"create_flow", "{\"waba_id\":\"1\",\"name\":\"N\",\"categories\":\"OTHER\"}", "categories"},
+    {"create_flow", "{\"waba_id\":\"1\",\"name\":\"N\",\"categories\":[\"OTHER\"],"
+     "\"endpoint_uri\":\"ftp://x\"}", "endpoint_uri"},
+    {"update_flow", "{\"flow_id\":\"1\"}", "message"},
+    {"update_flow", "{\"flow_id\":\"x\",\"name\":\"N\"}", "flow_id"},
+    {"update_flow", "{\"flow_id\":\"1\",\"name\":\"\"}", "name"},
+    {"upload_flow_json", "{\"flow_id\":\"1\"}", "flow_json"},
+    {"upload_flow_json", "{\"flow_id\":\"1\",\"flow_json\":[1]}", "flow_json"},
+    {"upload_flow_json", "{\"flow_id\":\"1/2\",\"flow_json\":\"{}\"}", "flow_id"},
+    {"get_flow", "{\"flow_id\":\"1\",\"fields\":[\"\"]}", "fields"},
+    {"get_flow", "{\"flow_id\":\"1\",\"fields\":\"name\"}", "fields"},
+    {"get_flow", "{}", "flow_id"},
+    {"list_flows", "{}", "waba_id"},
+    {"list_flows", "{\"waba_id\":\"../x\"}", "waba_id"},
+    {"list_flows", "{\"waba_id\":\"1\",\"fields\":[2]}", "fields"},
+    {"deprecate_flow", "{}", "flow_id"},
+    {"deprecate_flow", "{\"flow_id\":\"a\"}", "flow_id"},
+    {"deprecate_flow", "{\"flow_id\":5}", "flow_id"},
+    {"delete_flow", "{}", "flow_id"},
+    {"delete_flow", "{\"flow_id\":\"1?x\"}", "flow_id"},
+    {"delete_flow", "{\"flow_id\":\"\"}", "flow_id"},
+    {"get_flows_public_key", "{\"from\":\"12\"}", "from"},
+    {"get_flows_public_key", "{\"x\":1}", "message"},
+    {"get_flows_public_key", "{\"from\":7}", "from"},
+    {"set_flows_public_key", "{}", "public_key"},
+    {"set_flows_public_key", "{\"public_key\":\"not a key\"}", "public_key"},
+    {"set_flows_public_key", "{\"public_key\":\"\"}", "public_key"},
     {"mark_read", "{\"message_id\":\"\"}", "message_id"},
     {"mark_read", "{}", "message_id"},
     {"mark_read", "{\"message_id\":1}", "message_id"},
@@ -761,7 +846,11 @@ static void test_size_limit(void)
 
 static void test_lookups(void)
 {
-    static const char *const want[] = {"text", "cta_url", "flow", "raw", "publish", "mark_read"};
+    static const char *const want[] = {
+        "text", "cta_url", "flow", "raw", "publish", "mark_read", "location", "reaction",
+        "media", "buttons", "list", "template", "upload", "create_flow", "update_flow",
+        "upload_flow_json", "get_flow", "list_flows", "deprecate_flow", "delete_flow",
+        "get_flows_public_key", "set_flows_public_key"};
     const char *const *names = kwa_op_names();
     const kwa_opdef_t *text = kwa_op_find("text");
     size_t i;
@@ -1018,6 +1107,70 @@ static void test_base_url(void)
     }
 }
 
+/* ---- multipart parts: one kwa_part_t for both uploads ---- */
+
+static void test_parts(void)
+{
+    kwa_request_t req;
+    kwa_result_t err;
+    char path[] = "/tmp/kwa_test_partsXXXXXX", json[160];
+    int fd;
+
+    UNIT_CASE("parts: upload_media bytes are the part's own copy");
+    CHECK_INT(build_json(&req, &cfg, "upload",
+                         "{\"data\":\"%PDF-1\",\"type\":\"application/pdf\",\"filename\":\"a.pdf\"}",
+                         &err), 0);
+    CHECK_INT(req.nparts, 2);
+    CHECK_STR(req.parts[0].name, "file");
+    CHECK_NULL(req.parts[0].path);
+    CHECK(req.parts[0].data != NULL && req.parts[0].data == req.parts[0].copy);
+    CHECK(req.parts[0].len == 6 && memcmp(req.parts[0].data, "%PDF-1", 6) == 0);
+    CHECK_STR(req.parts[0].filename, "a.pdf");
+    CHECK_STR(req.parts[0].type, "application/pdf");
+    CHECK_STR(req.parts[1].name, "type");
+    CHECK(req.parts[1].len == 15 && memcmp(req.parts[1].data, "application/pdf", 15) == 0);
+    CHECK_NULL(req.parts[1].filename);
+    kwa_request_free(&req);
+    CHECK_INT(req.nparts, 0);
+
+    UNIT_CASE("parts: upload_media streams a file by its path");
+    fd = mkstemp(path);
+    CHECK(fd >= 0 && write(fd, "png", 3) == 3);
+    if (fd >= 0)
+        close(fd);
+    snprintf(json, sizeof json, "{\"file\":\"%s\",\"type\":\"image/png\"}", path);
+    CHECK_INT(build_json(&req, &cfg, "upload", json, &err), 0);
+    CHECK_INT(req.nparts, 2);
+    CHECK_STR(req.parts[0].path, path);
+    CHECK_NULL(req.parts[0].data);
+    CHECK_NULL(req.parts[0].copy);
+    CHECK_STR(req.parts[0].filename, strrchr(path, '/') + 1);
+    CHECK_STR(req.parts[0].type, "image/png");
+    kwa_request_free(&req);
+    unlink(path);
+
+    UNIT_CASE("parts: upload_flow_json borrows the body, static fields");
+    CHECK_INT(build_json(&req, &cfg, "upload_flow_json",
+                         "{\"flow_id\":\"12\",\"flow_json\":{\"version\":\"6.0\"}}", &err), 0);
+    CHECK_INT(req.nparts, 3);
+    CHECK(req.parts[0].data == req.body && req.parts[0].len == req.body_len);
+    CHECK_NULL(req.parts[0].copy);
+    CHECK_NULL(req.parts[0].path);
+    CHECK_STR(req.parts[0].filename, "flow.json");
+    CHECK_STR(req.parts[0].type, "application/json");
+    CHECK_STR(req.parts[1].name, "name");
+    CHECK(req.parts[1].len == 9 && memcmp(req.parts[1].data, "flow.json", 9) == 0);
+    CHECK_STR(req.parts[2].name, "asset_type");
+    CHECK(req.parts[2].len == 9 && memcmp(req.parts[2].data, "FLOW_JSON", 9) == 0);
+    CHECK_NULL(req.parts[2].copy);
+    kwa_request_free(&req);
+
+    UNIT_CASE("parts: JSON ops have none");
+    CHECK_INT(build_json(&req, &cfg, "text", "{" TO1 ",\"body\":\"Hi\"}", &err), 0);
+    CHECK_INT(req.nparts, 0);
+    kwa_request_free(&req);
+}
+
 int main(void)
 {
     config(&cfg, "+918000000001");
@@ -1031,6 +1184,7 @@ int main(void)
     test_lookups();
     test_typed();
     test_base_url();
+    test_parts();
 
     kwa_config_free(&cfg);
     kwa_config_free(&bare);

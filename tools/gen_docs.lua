@@ -89,6 +89,7 @@ local ANSWERS = {
   success = "`res.status`, `res.success` (`true`); `res.body` is the decoded answer",
   media = "`res.status`, `res.id` (the media id, for `send_media` and template headers);"
     .. " `res.body` is the decoded answer",
+  json = "the decoded answer itself (the API's JSON as a table), not wrapped",
 }
 
 local function anchor(heading)

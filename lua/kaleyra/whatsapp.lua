@@ -53,6 +53,23 @@ local M = {
   catch_interrupts = core.catch_interrupts,
 }
 
+local flow = require "kaleyra.whatsapp.flow"
+
+--- A WhatsApp Flows data endpoint: flow_endpoint{ private_key = PEM,
+-- passphrase = nil } -> endpoint, or nil and an error of kind "config".
+-- The endpoint has decrypt(body), encrypt(response, ctx) and
+-- handle(body, handler): see doc/flows.md.
+M.flow_endpoint = flow.endpoint
+--- The WhatsApp client's side, for tests and health checks:
+-- flow_request_encrypt(public_key_pem, request) -> body, ctx.
+M.flow_request_encrypt = flow.request_encrypt
+--- flow_response_decrypt(body, ctx) -> response (a table).
+M.flow_response_decrypt = flow.response_decrypt
+--- flow_keygen([bits [, passphrase]]) -> private_pem, public_pem: a new
+-- RSA key pair (2048 bits by default; PKCS#8, AES-256 encrypted with a
+-- passphrase).
+M.flow_keygen = flow.keygen
+
 local Error = core.Error
 Error.__name = "kaleyra.whatsapp.Error"
 

@@ -103,6 +103,13 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_buttons = {
-    "buttons", "send_buttons", "buttons", "Send an interactive message with 1 to 3 reply buttons.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
+    .name = "buttons",
+    .method = "send_buttons",
+    .command = "buttons",
+    .summary = "Send an interactive message with 1 to 3 reply buttons.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
 };

@@ -38,6 +38,13 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_cta_url = {
-    "cta_url", "send_cta_url", "cta-url", "Send an interactive call-to-action URL button.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
+    .name = "cta_url",
+    .method = "send_cta_url",
+    .command = "cta-url",
+    .summary = "Send an interactive call-to-action URL button.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
 };

@@ -120,6 +120,13 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_flow = {
-    "flow", "send_flow", "flow", "Send a WhatsApp Flow message.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
+    .name = "flow",
+    .method = "send_flow",
+    .command = "flow",
+    .summary = "Send a WhatsApp Flow message.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
 };

@@ -118,6 +118,13 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_list = {
-    "list", "send_list", "list", "Send an interactive list: a button that opens rows to pick.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
+    .name = "list",
+    .method = "send_list",
+    .command = "list",
+    .summary = "Send an interactive list: a button that opens rows to pick.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
 };

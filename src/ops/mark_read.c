@@ -34,6 +34,14 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_mark_read = {
-    "mark_read", "mark_read", "mark-read", "Mark an incoming message (and those before it) read.",
-    "POST", "{from}/messages", KWA_ANSWER_SUCCESS, "message_id", fields, build, NULL,
+    .name = "mark_read",
+    .method = "mark_read",
+    .command = "mark-read",
+    .summary = "Mark an incoming message (and those before it) read.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_SUCCESS,
+    .positional = "message_id",
+    .fields = fields,
+    .build = build,
 };

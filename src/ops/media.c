@@ -80,6 +80,14 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_media = {
-    "media", "send_media", "media", "Send an image, video, audio, document or sticker.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, check_media,
+    .name = "media",
+    .method = "send_media",
+    .command = "media",
+    .summary = "Send an image, video, audio, document or sticker.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
+    .check = check_media,
 };

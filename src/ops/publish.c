@@ -25,6 +25,15 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_publish = {
-    "publish", "publish_flow", "publish-flow", "Publish a Flow.",
-    "POST", "{flow_id}/publish", KWA_ANSWER_SUCCESS, "flow_id", fields, build, NULL,
+    .name = "publish",
+    .method = "publish_flow",
+    .command = "publish-flow",
+    .summary = "Publish a Flow.",
+    .http_method = "POST",
+    .path = "{flow_id}/publish",
+    .answer = KWA_ANSWER_SUCCESS,
+    .positional = "flow_id",
+    .fields = fields,
+    .build = build,
+    .group = "flows:publish",
 };

@@ -95,6 +95,14 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_raw = {
-    "raw", "send", "send", "Send any message Meta's message object allows.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, check_reply,
+    .name = "raw",
+    .method = "send",
+    .command = "send",
+    .summary = "Send any message Meta's message object allows.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
+    .check = check_reply,
 };

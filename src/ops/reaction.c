@@ -47,6 +47,13 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_reaction = {
-    "reaction", "send_reaction", "reaction", "React to a message with an emoji.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
+    .name = "reaction",
+    .method = "send_reaction",
+    .command = "reaction",
+    .summary = "React to a message with an emoji.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
 };

@@ -495,7 +495,15 @@ static const kwa_field_t fields[] = {
 };
 
 const kwa_opdef_t kwa_op_template = {
-    "template", "send_template", "template",
-    "Send an approved template (allowed outside the 24-hour window).",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, "name", fields, build, check_exclusive,
+    .name = "template",
+    .method = "send_template",
+    .command = "template",
+    .summary = "Send an approved template (allowed outside the 24-hour window).",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .positional = "name",
+    .fields = fields,
+    .build = build,
+    .check = check_exclusive,
 };

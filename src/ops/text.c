@@ -32,6 +32,13 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_text = {
-    "text", "send_text", "text", "Send a text message.",
-    "POST", "{from}/messages", KWA_ANSWER_MESSAGE, NULL, fields, build, NULL,
+    .name = "text",
+    .method = "send_text",
+    .command = "text",
+    .summary = "Send a text message.",
+    .http_method = "POST",
+    .path = "{from}/messages",
+    .answer = KWA_ANSWER_MESSAGE,
+    .fields = fields,
+    .build = build,
 };

@@ -139,16 +139,18 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
     req->nparts = 2;
     file->name = "file";
     type->name = "type";
-    if (a->v[FILE_].present)
+    if (a->v[FILE_].present) {
         file->path = strdup(a->v[FILE_].str);
-    else
-        file->data = memdup(a->v[DATA].str, a->v[DATA].count), file->len = a->v[DATA].count;
+    } else {
+        file->data = file->copy = memdup(a->v[DATA].str, a->v[DATA].count);
+        file->len = a->v[DATA].count;
+    }
     file->filename = strdup(name != NULL && *name != '\0' ? name : "upload");
-    file->mime = strdup(a->v[TYPE].str);
-    type->data = strdup(a->v[TYPE].str);
+    file->type = strdup(a->v[TYPE].str);
+    type->data = type->copy = strdup(a->v[TYPE].str);
     type->len = strlen(a->v[TYPE].str);
     ok = (file->path != NULL || file->data != NULL) && file->filename != NULL &&
-         file->mime != NULL && type->data != NULL;
+         file->type != NULL && type->data != NULL;
     if (!ok) {
         kwa_request_free(req);
         return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
@@ -157,6 +159,16 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 }
 
 const kwa_opdef_t kwa_op_upload = {
-    "upload", "upload_media", "upload", "Upload a media file; prints its id (for send_media and templates).",
-    "POST", "{from}/media", KWA_ANSWER_MEDIA, "file", fields, build, check_upload,
+    .name = "upload",
+    .method = "upload_media",
+    .command = "upload",
+    .summary = "Upload a media file; prints its id (for send_media and templates).",
+    .http_method = "POST",
+    .path = "{from}/media",
+    .answer = KWA_ANSWER_MEDIA,
+    .positional = "file",
+    .fields = fields,
+    .build = build,
+    .check = check_upload,
+    .multipart = 1,
 };

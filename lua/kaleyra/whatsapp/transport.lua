@@ -148,25 +148,51 @@ end
 
 -- ---- blocking calls ----
 
--- Checks what the engine's calls check, then makes the one-shot batch.
-local function prepare(self, name, op, msg, positional)
-  if positional and type(msg) ~= "table" then
-    if type(msg) ~= "string" and type(msg) ~= "number" then
-      error(("bad argument #1 to '%s' (string expected, got %s)"):format(name, type(msg)), 0)
+-- Ops with at least one required field, by name.
+local REQUIRED_ANY = {}
+
+-- The message of a method call, as the engine's calls read it: a plain
+-- first argument fills op.positional and a second one op.second ("*": a
+-- table of the other fields); no argument at all is an empty message
+-- when the op has no required field.
+local function message_of(name, op, msg, second)
+  if msg == nil and not REQUIRED_ANY[op.name] then return {} end
+  if op.positional == nil or type(msg) == "table" then
+    if type(msg) ~= "table" then
+      error(("bad argument #1 to '%s' (table expected, got %s)"):format(name, type(msg)), 0)
     end
-    msg = tostring(msg)
-  elseif type(msg) ~= "table" then
-    error(("bad argument #1 to '%s' (table expected, got %s)"):format(name, type(msg)), 0)
+    return msg
   end
-  local ok, call, err = pcall(self._core.one, self._core, op, msg)
+  if type(msg) ~= "string" and type(msg) ~= "number" then
+    error(("bad argument #1 to '%s' (string expected, got %s)"):format(name, type(msg)), 0)
+  end
+  local t = { [op.positional] = tostring(msg) }
+  if op.second == "*" and second ~= nil then
+    if type(second) ~= "table" then
+      error(("bad argument #2 to '%s' (table expected, got %s)"):format(name, type(second)), 0)
+    end
+    for k, v in pairs(second) do
+      if k == op.positional then error(("%s: %s is given twice"):format(op.method, k), 0) end
+      t[k] = v
+    end
+  elseif op.second and second ~= nil then
+    t[op.second] = second
+  end
+  return t
+end
+
+-- Checks what the engine's calls check, then makes the one-shot batch.
+local function prepare(self, name, op, msg, second)
+  msg = message_of(name, op, msg, second)
+  local ok, call, err = pcall(self._core.one, self._core, op.name, msg)
   if not ok then error(unplace(call), 4) end -- at the caller's line, as the engine's calls do
   return call, err
 end
 
-local function send_op(self, name, op, msg, positional)
+local function send_op(self, name, op, msg, second)
   check_open(self)
   if self._ngx then ngx_transport.check_phase(name, 3) end
-  local call, err = prepare(self, name, op, msg, positional)
+  local call, err = prepare(self, name, op, msg, second)
   if not call then return nil, err end
   run(self, call)
   local res
@@ -178,9 +204,12 @@ end
 -- One method per operation of the registry (core.ops): send_text,
 -- mark_read, ...
 for _, op in ipairs(core.ops) do
-  local name, op_name, positional = op.method, op.name, op.positional ~= nil
-  methods[name] = function(self, msg)
-    local res, err = send_op(self, name, op_name, msg, positional)
+  local name = op.method
+  for _, f in ipairs(op.fields) do
+    if f.required then REQUIRED_ANY[op.name] = true end
+  end
+  methods[name] = function(self, msg, second)
+    local res, err = send_op(self, name, op, msg, second)
     return res, err
   end
 end

@@ -72,6 +72,9 @@ local FLAGS = {
       return n
     end)
   end,
+  strings = function(cmd, f)
+    cmd:option(ops.flag(f.name), (option_help(f):gsub("%.$", "; several separated by commas.")))
+  end,
   boolean = function(cmd, f) cmd:flag(ops.flag(f.name), option_help(f)) end,
   text_or_table = function(cmd, f)
     local flag = ops.flag(f.name)
@@ -102,8 +105,8 @@ local function whole_epilog(op, field)
 end
 
 -- One subcommand for `op`, from its fields.
-local function op_command(parser, op)
-  local cmd = parser:command(op.command, op.summary)
+local function op_command(parser, op, name)
+  local cmd = parser:command(name or op.command, op.summary)
   local arguments, positional = ops.arguments(op)
   for _, arg in ipairs(arguments) do
     local a = cmd:argument(arg.name, argument_help(arg))
@@ -135,6 +138,40 @@ local function positive(kind, min, max)
 end
 
 --- Builds the parser. `version` is printed by --version.
+-- Commands of a group's own, beside its ops (kaleyra-wa flows keygen).
+local GROUP_EXTRAS = {
+  flows = function(cmd)
+    local keygen = cmd:command("keygen", "Write a new RSA key pair for a Flows data endpoint.")
+      :epilog("Writes PREFIX.key.pem (PKCS#8, AES-256 encrypted, mode 600) and PREFIX.pub.pem.\n"
+        .. "The passphrase comes from $KALEYRA_WA_KEY_PASSPHRASE or --passphrase-file;\n"
+        .. "--no-passphrase writes the private key unencrypted. Register the public key with\n"
+        .. "`kaleyra-wa flows set-public-key`.")
+    keygen:option("--out", "Path prefix of the two files (default flow)."):default("flow"):argname("PREFIX")
+    keygen:option("--bits", "Key size, 2048 to 8192 (default 2048)."):default("2048")
+      :convert(positive("integer", 2048, 8192))
+    keygen:option("--passphrase-file", "Read the passphrase from the first line of FILE."):argname("FILE")
+    keygen:flag("--no-passphrase", "Write the private key unencrypted.")
+    keygen:flag("--force", "Overwrite existing files.")
+    local ping = cmd:command("ping", "Send an encrypted health check to a running Flows endpoint.")
+      :epilog("Does what WhatsApp's check does: encrypts {\"action\": \"ping\"} to the public key,\n"
+        .. "POSTs it to URL (with the curl command) and decrypts the answer, which must be\n"
+        .. "{\"data\": {\"status\": \"active\"}}. Exit 0 when it is.")
+    ping:argument("url", "The endpoint's URL.")
+    ping:option("--public-key", "PEM file of the endpoint's public key (required)."):argname("FILE")
+  end,
+}
+
+local GROUP_HELP = {
+  flows = "Manage WhatsApp Flows: create, upload, publish..., and test a data endpoint.",
+}
+
+function M.group_command(parser, group)
+  local cmd = parser:command(group.name, GROUP_HELP[group.name] or group.name)
+    :command_target(group.name .. "_command")
+  for _, entry in ipairs(group.list) do op_command(cmd, entry.op, entry.command) end
+  if GROUP_EXTRAS[group.name] then GROUP_EXTRAS[group.name](cmd) end
+end
+
 function M.parser(argparse, version)
   local parser = argparse("kaleyra-wa", "Send WhatsApp messages through Kaleyra's WhatsApp API v2.")
     :epilog(M.ENVIRONMENT .. "\n\n" .. status.HELP .. "\n\n"
@@ -156,7 +193,8 @@ function M.parser(argparse, version)
   parser:option("--connect-timeout", "Seconds to connect (default 10)."):convert(positive("number"))
   parser:option("--ca-file", "CA bundle for TLS verification.")
 
-  for _, op in ipairs(ops.list) do op_command(parser, op) end
+  for _, op in ipairs(ops.top) do op_command(parser, op) end
+  for _, group in ipairs(ops.groups()) do M.group_command(parser, group) end
 
   local bulk = parser:command("bulk", "Send every message in a JSON Lines or CSV file.")
     :epilog("JSON Lines: one message object per line, with \"op\" (default text): " .. ops.names_text() .. ".\n"

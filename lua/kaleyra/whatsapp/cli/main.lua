@@ -112,6 +112,9 @@ function M.run(argv, script)
     if a.callbacks_command == "parse" then return callbacks.parse(a) end
     return callbacks.listen(a, root_of(script))
   end
+  if a.command == "flows" and (a.flows_command == "keygen" or a.flows_command == "ping") then
+    return require("kaleyra.whatsapp.cli.flows")[a.flows_command](a)
+  end
   local client, err = whatsapp.new(client_options(a))
   if not client then
     output.error(err)
@@ -120,6 +123,8 @@ function M.run(argv, script)
   local code
   if a.command == "bulk" then
     code = bulk(client, a)
+  elseif a.command and a[a.command .. "_command"] then -- a group: kaleyra-wa flows create
+    code = single(client, ops.of_group_command(a.command, a[a.command .. "_command"]), a)
   else
     code = single(client, ops.of_command(a.command), a)
   end

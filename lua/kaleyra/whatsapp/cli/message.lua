@@ -169,6 +169,12 @@ local FIELD = {
   phones = function(a, f) return a[f.name] and M.recipients(a[f.name]) end,
   string = function(a, f) return a[f.name] end,
   bytes = function(a, f) return a[f.name] end,
+  strings = function(a, f)
+    if a[f.name] == nil then return nil end
+    local list = {}
+    for item in a[f.name]:gmatch("[^,]+") do list[#list + 1] = item:match("^%s*(.-)%s*$") end
+    return whatsapp.array(list)
+  end,
   boolean = function(a, f) return a[f.name] or nil end,
   text_or_table = function(a, f)
     local flag = ops.flag(f.name) .. "-json"

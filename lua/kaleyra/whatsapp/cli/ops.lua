@@ -15,8 +15,9 @@
 --     takes them all (text TO BODY, publish-flow FLOW_ID);
 --   * otherwise its phones field (cta-url TO).
 -- Flags, by field type: string and bytes -> --field-name; number -> --field-name
--- taking a number; boolean -> a flag; text_or_table -> --name and
--- --name-json; table and list -> --name-json and one flag per `sub` entry
+-- taking a number; strings -> --field-name with values separated by
+-- commas; boolean -> a flag; text_or_table -> --name and --name-json;
+-- table and list -> --name-json and one flag per `sub` entry
 -- (repeatable when its path appends, "[]"; key=value,... when `pairs`);
 -- extra_info -> --ref, --ref1, --ref2, --wa-source; from -> nothing
 -- here: it is the global --from, the client's default.
@@ -29,15 +30,49 @@ local M = {}
 --- The registry's list of ops, in its order.
 M.list = core.ops
 
-local by_command, by_name = {}, {}
-for _, op in ipairs(M.list) do
-  by_command[op.command] = op
-  by_name[op.name], by_name[op.command] = op, op
+-- op.group (the registry's): nil, the top level only; "flows", only
+-- `kaleyra-wa flows COMMAND`; "flows:publish", the top level and also
+-- `kaleyra-wa flows publish`.
+local by_command, by_name, groups, group_order = {}, {}, {}, {}
+
+local function in_group(group, command, op)
+  if not groups[group] then
+    groups[group] = { list = {}, by = {} }
+    group_order[#group_order + 1] = group
+  end
+  local g = groups[group]
+  g.list[#g.list + 1] = { command = command, op = op }
+  g.by[command] = op
 end
 
---- The op whose subcommand is `command`, or nil.
+--- The ops with a top-level subcommand, in registry order.
+M.top = {}
+for _, op in ipairs(M.list) do
+  local group, alias = (op.group or ""):match("^([^:]*):?(.*)$")
+  by_name[op.name] = op
+  if group == "" or alias ~= "" then
+    by_command[op.command] = op
+    by_name[op.command] = op
+    M.top[#M.top + 1] = op
+  end
+  if group ~= "" then in_group(group, alias ~= "" and alias or op.command, op) end
+end
+
+--- The op whose top-level subcommand is `command`, or nil.
 function M.of_command(command)
   return by_command[command]
+end
+
+--- The command groups, in order: { name, list = { { command, op } } }.
+function M.groups()
+  local out = {}
+  for i, name in ipairs(group_order) do out[i] = { name = name, list = groups[name].list } end
+  return out
+end
+
+--- The op of `kaleyra-wa GROUP COMMAND`, or nil.
+function M.of_group_command(group, command)
+  return groups[group] and groups[group].by[command]
 end
 
 --- The op a bulk line's "op" names, by its name (send_many's) or its
@@ -50,7 +85,9 @@ end
 function M.names_text()
   local parts = {}
   for _, op in ipairs(M.list) do
-    if op.name == op.command then
+    if by_command[op.command] ~= op then
+      parts[#parts + 1] = op.name -- an op of a group only: its name
+    elseif op.name == op.command then
       parts[#parts + 1] = op.command
     else
       parts[#parts + 1] = ("%s (%s)"):format(op.command, op.name)

@@ -22,7 +22,7 @@ local by_kind = {
   config = M.CONFIG,
   auth = M.AUTH,
   payload = M.SERVICE, balance = M.SERVICE, rate_limit = M.SERVICE,
-  server = M.SERVICE, protocol = M.SERVICE,
+  server = M.SERVICE, protocol = M.SERVICE, crypto = M.SERVICE,
   network = M.NETWORK, timeout = M.NETWORK, tls = M.NETWORK,
   unknown = M.NETWORK,
 }
