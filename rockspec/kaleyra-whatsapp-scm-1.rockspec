@@ -64,7 +64,8 @@ build = {
         "src/kwa_callback.c", "src/kwa_callback_event.c",
         "src/kwa_callback_message.c", "src/kwa_callback_status.c",
         "src/kwa_callback_auth.c",
-        "src/kwa_flowcrypt.c", "src/kwa_flow_endpoint.c", "src/kwa_lua_flow.c",
+        "src/kwa_flowcrypt.c", "src/kwa_flowcrypt_client.c", "src/kwa_flow_endpoint.c",
+        "src/kwa_lua_flow.c",
         -- the registry's operations, one file each (builtin takes no globs)
         "src/ops/text.c",
         "src/ops/cta_url.c",
