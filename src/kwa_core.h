@@ -80,6 +80,9 @@ int kwa_check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
 /* An optional string member: absent, or min..max characters. */
 int kwa_check_member(kwa_result_t *err, const cJSON *obj, const char *name,
                      const char *field, size_t min, size_t max);
+/* 1 if v is a whole number in [lo, hi] (checked before any cast, so a
+ * huge or infinite value is simply out of range). */
+int kwa_is_whole(double v, double lo, double hi);
 /* 1 if s is one of the NULL-terminated list. */
 int kwa_one_of(const char *s, const char *const *list);
 

@@ -50,7 +50,7 @@ static void set_body(lua_State *L, const kwa_result_t *r)
 static void set_number(lua_State *L, const char *key, lua_Number v)
 {
     if (v > 0) {
-        if (v == (lua_Number)(lua_Integer)v)
+        if (v < 9007199254740992.0 && v == (lua_Number)(lua_Integer)v) /* 2^53 */
             lua_pushinteger(L, (lua_Integer)v);
         else
             lua_pushnumber(L, v);
@@ -136,7 +136,7 @@ static int integer_option(lua_State *L, const char *key, int min, int max,
     if (lua_isnil(L, -1))
         return 0;
     v = lua_tonumber(L, -1);
-    if (lua_type(L, -1) != LUA_TNUMBER || v != (lua_Number)(int)v || v < min || v > max)
+    if (lua_type(L, -1) != LUA_TNUMBER || !(v >= min && v <= max) || v != (lua_Number)(int)v)
         return kwa_fail(err, KWA_CONFIG, key, "%s must be an integer from %d to %d",
                         key, min, max);
     *out = (int)v;

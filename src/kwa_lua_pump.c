@@ -211,8 +211,8 @@ static const char *read_response(lua_State *L, int idx, kwa_outcome_t *o)
         return "";
     lua_getfield(L, idx, "status");
     status = lua_tonumber(L, -1);
-    if (lua_type(L, -1) != LUA_TNUMBER || status != (lua_Number)(long)status || status < 100 ||
-        status > 999)
+    if (lua_type(L, -1) != LUA_TNUMBER || !(status >= 100 && status <= 999) ||
+        status != (lua_Number)(long)status)
         return "";
     lua_getfield(L, idx, "body");
     if (!lua_isnil(L, -1) && lua_type(L, -1) != LUA_TSTRING)

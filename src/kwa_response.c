@@ -66,8 +66,8 @@ static long meta_code(const cJSON *obj)
 {
     const cJSON *code = cJSON_GetObjectItemCaseSensitive(obj, "code");
 
-    if (cJSON_IsNumber(code))
-        return (long)code->valuedouble;
+    if (cJSON_IsNumber(code)) /* a whole number in range, or no code */
+        return kwa_is_whole(code->valuedouble, 0, 2147483647.0) ? (long)code->valuedouble : -1;
     if (cJSON_IsString(code) && code->valuestring[0] != '\0' &&
         strspn(code->valuestring, "0123456789") == strlen(code->valuestring) &&
         strlen(code->valuestring) < 10)

@@ -5,6 +5,7 @@
  * returns 0. Limits are WhatsApp's, counted in characters.
  */
 #include <stdarg.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -206,6 +207,11 @@ int kwa_check_fixed(kwa_result_t *err, const cJSON *obj, const char *name,
 }
 
 static const char *const header_types[] = {"text", "image", "video", "document", NULL};
+
+int kwa_is_whole(double v, double lo, double hi)
+{
+    return v >= lo && v <= hi && v == floor(v);
+}
 
 int kwa_one_of(const char *s, const char *const *list)
 {

@@ -549,6 +549,10 @@ static const struct {
      "\"title\":\"A\"}]}]}", "button"},
     {"template", "{" TO1 ",\"name\":\"A\",\"language\":\"en\"}", "name"},
     {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"e\"}", "language"},
+    /* found by fuzz_request: a huge amount was cast to long long (UB) */
+    {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":[{\"type\":\"currency\","
+                 "\"fallback\":\"$1\",\"code\":\"USD\",\"amount_1000\":2.2e110}]}",
+     "body[1].amount_1000"},
     {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"body\":{}}", "body"},
     {"template", "{" TO1 ",\"name\":\"a\",\"language\":\"en\",\"buttons\":[{\"type\":\"copy_code\","
      "\"code\":\"0123456789012345\"}]}", "buttons[1].code"},

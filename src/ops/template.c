@@ -160,8 +160,7 @@ static int check_param(kwa_result_t *err, const cJSON *p, int i)
                         member);
     amount = cJSON_GetObjectItemCaseSensitive(p, "amount_1000");
     kwa_field_path(member, sizeof member, "%s.amount_1000", field);
-    if (!cJSON_IsNumber(amount) || amount->valuedouble != (double)(long long)amount->valuedouble ||
-        amount->valuedouble < -1e15 || amount->valuedouble > 1e15)
+    if (!cJSON_IsNumber(amount) || !kwa_is_whole(amount->valuedouble, -1e15, 1e15))
         return kwa_fail(err, KWA_VALIDATION, member,
                         "%s is required: the amount times 1000, a whole number", member);
     return 0;
