@@ -177,7 +177,7 @@ static int success(kwa_result_t *res, kwa_answer_t op)
         res->success = cJSON_IsTrue(flag);
         if (cJSON_IsFalse(flag))
             return kwa_fail(res, KWA_SERVER, NULL,
-                            "publish answered HTTP %ld with success: false",
+                            "the service answered HTTP %ld with success: false",
                             res->status);
         return 0;
     }
