@@ -77,22 +77,11 @@ describe("faults", function()
   end)
 
   it("a connect timeout: timeout, never sent, retried", function()
-    -- a listener that never accepts, its backlog full: the next SYN goes unanswered
-    local srv = assert(socket.tcp())
-    assert(srv:bind("127.0.0.1", 0))
-    assert(srv:listen(0))
-    local _, port = srv:getsockname()
-    local fillers = {}
-    for i = 1, 3 do
-      fillers[i] = socket.tcp()
-      fillers[i]:settimeout(0.2)
-      fillers[i]:connect("127.0.0.1", port)
-    end
+    local port, close_port = h.unanswered_port()
     local t0 = socket.gettime()
     local _, err = send_via(nil, { base_url = "http://127.0.0.1:" .. port, connect_timeout = 0.2, retries = 1 })
     local took = socket.gettime() - t0
-    for _, f in ipairs(fillers) do f:close() end
-    srv:close()
+    close_port()
     assert.equals("timeout", err.kind)
     assert.is_false(err.sent)
     assert.is_true(err.retryable)

@@ -8,7 +8,6 @@
 -- and how many requests the stand-in saw. The expected column pins the
 -- libcurl outcome, so a shared mistake cannot pass as parity either.
 local h = require "spec.helpers"
-local socket = require "socket"
 local ngx_app = require "spec.support.openresty_client"
 local luasocket = require "spec.support.luasocket_transport"
 
@@ -36,17 +35,10 @@ local function entries_of(list)
 end
 
 describe("parity of transports", function()
-  local standin, app
-
-  setup(function()
-    standin = h.start()
-    app = ngx_app.start(standin)
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if standin then standin:stop() end
-  end)
-  before_each(function() standin:clear() end)
+  local env = ngx_app.env()
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   local METHOD = { text = "send_text", publish = "publish_flow" }
 
@@ -54,29 +46,29 @@ describe("parity of transports", function()
   local function three_ways(op, msg, options)
     local out = {}
     local function curl_or_fn(transport)
-      standin:clear()
+      env.standin:clear()
       local o = {}
       for k, v in pairs(options) do o[k] = v end
       o.transport = transport
-      local c, cerr = h.whatsapp.new(h.options(standin, o))
-      if not c then return project(nil, cerr), #standin:records() end
+      local c, cerr = h.whatsapp.new(h.options(env.standin, o))
+      if not c then return project(nil, cerr), #env.standin:records() end
       local res, err = c[METHOD[op]](c, msg)
       c:close()
-      return project(res, err), #standin:records()
+      return project(res, err), #env.standin:records()
     end
     out.curl, out.curl_seen = curl_or_fn(nil)
     out.luasocket, out.luasocket_seen = curl_or_fn(luasocket)
-    standin:clear()
-    local r = ngx_app.post_json(app, "/run", { op = op, msg = msg, options = options })
+    env.standin:clear()
+    local r = ngx_app.post_json(env.app, "/run", { op = op, msg = msg, options = options })
     out.ngx = r.ok and project(r.result) or project(nil, r.error)
-    out.ngx_seen = #standin:records()
+    out.ngx_seen = #env.standin:records()
     return out
   end
 
   local text = { to = h.magic.to, body = "parity" }
   local function fault(mode, extra)
     return function()
-      local o = { base_url = standin.url .. "/fault/" .. mode }
+      local o = { base_url = env.standin.url .. "/fault/" .. mode }
       for k, v in pairs(extra or {}) do o[k] = v end
       return o
     end
@@ -170,21 +162,10 @@ describe("parity of transports", function()
   end
 
   it("agree on a connect timeout: timeout, never sent, retried", function()
-    -- a listener that never accepts, its backlog full: the next SYN goes unanswered
-    local srv = assert(socket.tcp())
-    assert(srv:bind("127.0.0.1", 0))
-    assert(srv:listen(0))
-    local _, port = srv:getsockname()
-    local fillers = {}
-    for i = 1, 3 do
-      fillers[i] = socket.tcp()
-      fillers[i]:settimeout(0.2)
-      fillers[i]:connect("127.0.0.1", port)
-    end
+    local port, close_port = h.unanswered_port()
     local out = three_ways("text", text, { base_url = "http://127.0.0.1:" .. port, connect_timeout = 0.2,
       retries = 1 })
-    for _, f in ipairs(fillers) do f:close() end
-    srv:close()
+    close_port()
     assert.same({ ok = false, kind = "timeout", sent = false, retryable = true, attempts = 2 }, out.curl)
     assert.same(out.curl, out.ngx)
     assert.same(out.curl, out.luasocket)
@@ -196,14 +177,14 @@ describe("parity of transports", function()
       for _, via in ipairs { { "curl" }, { "luasocket", luasocket } } do
         local o = { transport = via[2] }
         for k, v in pairs(options) do o[k] = v end
-        standin:clear()
-        local c = h.client(standin, o)
+        env.standin:clear()
+        local c = h.client(env.standin, o)
         out[via[1]] = entries_of(c:send_many(list, opts))
-        out[via[1] .. "_seen"] = #standin:records()
+        out[via[1] .. "_seen"] = #env.standin:records()
         c:close()
       end
-      standin:clear()
-      local r = ngx_app.post_json(app, "/many", { list = list, options = options, opts = opts })
+      env.standin:clear()
+      local r = ngx_app.post_json(env.app, "/many", { list = list, options = options, opts = opts })
       assert.is_nil(r.error, r.error and r.error.message)
       out.ngx = {}
       for i = 1, r.n do
@@ -211,7 +192,7 @@ describe("parity of transports", function()
         out.ngx[i] = e.ok and { ok = true, status = e.status, code = e.code, has_id = e.message_id ~= nil }
           or project(nil, e.error)
       end
-      out.ngx_seen = #standin:records()
+      out.ngx_seen = #env.standin:records()
       return out
     end
 
@@ -242,7 +223,7 @@ describe("parity of transports", function()
       local list = {}
       for i = 1, 4 do list[i] = { to = h.magic.to, body = "m" .. i } end
       for _, mode in ipairs { "status-503", "garbage", "reset" } do
-        local out = many_three_ways(list, { base_url = standin.url .. "/fault/" .. mode, retries = 1 },
+        local out = many_three_ways(list, { base_url = env.standin.url .. "/fault/" .. mode, retries = 1 },
           { concurrency = 2 })
         assert.equals(4, #out.curl)
         assert.is_false(out.curl[1].ok)

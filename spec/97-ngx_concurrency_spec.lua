@@ -6,7 +6,6 @@
 -- the highest wave among the requests already answered when it arrived
 -- (each is answered 0.2 s after it arrives, the fault slow-200). One at a
 -- time would make 16 waves; 8 at a time makes 2.
-local h = require "spec.helpers"
 local ngx_app = require "spec.support.openresty_client"
 
 local ANSWER_AFTER = 0.2
@@ -30,22 +29,16 @@ local function shape(records)
 end
 
 describe("inside nginx", function()
-  local standin, app
-  setup(function()
-    standin = h.start()
-    app = ngx_app.start(standin)
-  end)
-  teardown(function()
-    if app then app:stop() end
-    if standin then standin:stop() end
-  end)
-  before_each(function() standin:clear() end)
+  local env = ngx_app.env()
+  setup(env.start)
+  teardown(env.stop)
+  before_each(env.clear)
 
   for _, route in ipairs { "/many-slow", "/submit-poll" } do
     it(route .. " keeps 8 requests in flight: 16 slow answers come in 2 waves", function()
-      local out = ngx_app.post_json(app, route, {})
+      local out = ngx_app.post_json(env.app, route, {})
       assert.same({ n = 16, ok = 16 }, out)
-      local records = standin:records()
+      local records = env.standin:records()
       assert.equals(16, #records)
       local max, waves = shape(records)
       assert.equals(8, max)

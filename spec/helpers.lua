@@ -70,6 +70,27 @@ end
 
 --- Runs a shell command; returns its exit status (0 on success) and its
 -- output, stderr included.
+--- A loopback port whose listener never accepts and whose backlog is full,
+-- so the next connection attempt goes unanswered (a connect timeout).
+-- Returns the port and a function that closes everything.
+function M.unanswered_port()
+  local socket = require "socket"
+  local srv = assert(socket.tcp())
+  assert(srv:bind("127.0.0.1", 0))
+  assert(srv:listen(0))
+  local _, port = srv:getsockname()
+  local fillers = {}
+  for i = 1, 3 do
+    fillers[i] = socket.tcp()
+    fillers[i]:settimeout(0.2)
+    fillers[i]:connect("127.0.0.1", port)
+  end
+  return port, function()
+    for _, f in ipairs(fillers) do f:close() end
+    srv:close()
+  end
+end
+
 function M.run(cmd)
   local p = assert(io.popen(cmd .. " 2>&1"))
   local out = p:read("a")

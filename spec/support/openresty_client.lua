@@ -24,6 +24,24 @@ function M.start(standin)
   } } })
 end
 
+--- A stand-in and the app against it, for a describe block:
+--   local env = ngx_app.env()
+--   setup(env.start); teardown(env.stop); before_each(env.clear)
+-- then env.standin and env.app.
+function M.env()
+  local env = {}
+  function env.start()
+    env.standin = h.start()
+    env.app = M.start(env.standin)
+  end
+  function env.stop()
+    if env.app then env.app:stop() end
+    if env.standin then env.standin:stop() end
+  end
+  function env.clear() env.standin:clear() end
+  return env
+end
+
 --- One HTTP/1.0 exchange; returns status and body.
 function M.request(app, method, path, body, timeout)
   local c = assert(socket.tcp())
