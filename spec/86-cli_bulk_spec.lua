@@ -291,7 +291,8 @@ describe("kaleyra-wa bulk", function()
       end, 20)
       assert.truthy(done, "no outcomes journaled in time")
       assert.is_true(cli.kill(pid, signal), "kaleyra-wa did not exit")
-      return tonumber(cli.wait_for(function() return cli.read(dir .. "/killed.code") end, 5))
+      -- the shell creates the file before it writes the status: wait for digits
+      return tonumber(cli.wait_for(function() return (cli.read(dir .. "/killed.code") or ""):match("%d+") end, 5))
     end
 
     -- Lines by their last journal record: accepted ones and ones in flight.
