@@ -45,7 +45,7 @@ build() { # C programs against the system libcurl (and libkwa.a for core_cost)
   $cc $flags bench/raw_easy.c -o "$OUT/raw_easy" $(pkg-config --cflags --libs libcurl)
   $cc $flags bench/raw_multi.c -o "$OUT/raw_multi" $(pkg-config --cflags --libs libcurl)
   $cc $flags $(pkg-config --cflags libcurl libcjson) -Isrc bench/core_cost.c -o "$OUT/core_cost" \
-    build/libkwa.a $(pkg-config --libs libcurl libcjson) -lm -lpthread
+    build/libkwa.a $(pkg-config --libs libcurl libcjson libcrypto) -lm -lpthread
   "$OUT/core_cost" --body >"$OUT/body.json"
 }
 
