@@ -7,12 +7,16 @@
  * kwa_engine_run() waits on the backend and feeds events back with
  * curl_multi_socket_action(). Each job the machine hands out runs on a
  * kwa_transfer_t; finished transfers go to a spare list (at most the
- * concurrency) so their easy handles are reused.
+ * concurrency) so their easy handles are reused. Each attempt has a
+ * deadline (the client's timeout from its start): the loop wakes up for
+ * the earliest and ends what is past it as a timeout, sent or not by
+ * what libcurl had written (kwa_transfer.c says why not CURLOPT_TIMEOUT).
  *
  * The only time read here is the monotonic clock, passed to the machine.
  */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -223,6 +227,8 @@ static void start_jobs(kwa_engine_t *e, double t_now)
             continue;
         }
         t->job = job;
+        t->deadline = t_now + (double)e->cfg->timeout_ms / 1000.0;
+        t->connect_deadline = t_now + (double)e->cfg->connect_timeout_ms / 1000.0;
         kwa_job_set_data(job, t);
         t->prev = NULL;
         t->next = e->active;
@@ -253,16 +259,54 @@ static void collect(kwa_engine_t *e)
     }
 }
 
+/* When t must end: its deadline, or its connect deadline while it has
+ * no connection (on_prereq has not run). */
+static double deadline_of(const kwa_transfer_t *t)
+{
+    return t->requests == 0 && t->connect_deadline < t->deadline ? t->connect_deadline
+                                                                 : t->deadline;
+}
+
+/* Ends every transfer past its deadline as a timeout. */
+static void expire(kwa_engine_t *e, double t_now)
+{
+    kwa_transfer_t *t, *next;
+    kwa_outcome_t o;
+
+    for (t = e->active; t != NULL; t = next) {
+        next = t->next;
+        if (deadline_of(t) > t_now)
+            continue;
+        active_remove(e, t);
+        curl_multi_remove_handle(e->multi, t->easy);
+        if (deadline_of(t) < t->deadline)
+            snprintf(t->errbuf, sizeof t->errbuf, "Connection timed out after %ld milliseconds",
+                     e->cfg->connect_timeout_ms);
+        else
+            snprintf(t->errbuf, sizeof t->errbuf, "Operation timed out after %ld milliseconds",
+                     e->cfg->timeout_ms);
+        kwa_transfer_outcome(t, CURLE_OPERATION_TIMEDOUT, &o);
+        kwa_dispatch_report(e->d, t->job, &o, t_now);
+        recycle(e, t);
+    }
+}
+
 /* ---- driving ---- */
 
 long kwa_engine_timeout(const kwa_engine_t *e)
 {
-    double t_now = now(), wait = kwa_dispatch_wait(e->d, t_now), curl_wait = -1;
+    double t_now = now(), wait = kwa_dispatch_wait(e->d, t_now), other = -1;
+    const kwa_transfer_t *t;
 
     if (e->timer_at >= 0)
-        curl_wait = e->timer_at <= t_now ? 0 : e->timer_at - t_now;
-    if (wait < 0 || (curl_wait >= 0 && curl_wait < wait))
-        wait = curl_wait;
+        other = e->timer_at;
+    for (t = e->active; t != NULL; t = t->next)
+        if (other < 0 || deadline_of(t) < other)
+            other = deadline_of(t);
+    if (other >= 0)
+        other = other <= t_now ? 0 : other - t_now;
+    if (wait < 0 || (other >= 0 && other < wait))
+        wait = other;
     if (wait < 0)
         return -1;
     return wait <= 0 ? 0 : (long)(wait * 1000.0) + 1;
@@ -285,6 +329,7 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
         curl_multi_socket_action(e->multi, CURL_SOCKET_TIMEOUT, 0, &running);
     }
     collect(e);
+    expire(e, now());
     start_jobs(e, now());
     /* callbacks last, outside any libcurl frame */
     return kwa_dispatch_deliver(e->d);

@@ -28,7 +28,10 @@ typedef struct kwa_transfer {
     CURL *easy;
     char *buf; /* the answer so far, NUL-terminated */
     size_t len, cap;
-    int requests; /* times libcurl was about to send this attempt */
+    double deadline;         /* monotonic seconds: the engine ends the attempt then, */
+    double connect_deadline; /* or then, if it has not connected by that time */
+    int requests; /* times libcurl was about to send this attempt: it has
+                     connected once this is > 0 */
     int too_big;
     char retry_after[24];
     curl_mime *mime; /* this attempt's multipart body, or NULL */
@@ -54,8 +57,9 @@ void kwa_transfer_free(kwa_transfer_t *t); /* NULL is a no-op */
  * -1 when out of memory (nothing to send then). */
 int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
 
-/* What the attempt that ended with rc amounts to. o borrows t's buffers:
- * use it before t is prepared again. */
+/* What the attempt that ended with rc amounts to (CURLE_OPERATION_TIMEDOUT
+ * when the engine ended it at its deadline). o borrows t's buffers: use
+ * it before t is prepared again. */
 void kwa_transfer_outcome(kwa_transfer_t *t, CURLcode rc, kwa_outcome_t *o);
 
 #endif /* KWA_TRANSFER_H */
