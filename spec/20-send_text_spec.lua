@@ -130,6 +130,31 @@ describe("client:send_text", function()
         "extra_info: unknown field 'reff'")
       assert.same({}, env.sandbox:records())
     end)
+
+    -- The binding reads the known fields, then counts the keys; these are
+    -- the cases where the count alone must not decide.
+    it("finds an unknown field whatever else the message holds", function()
+      local to, c = h.magic.to, env.client
+      local function raises(msg, want)
+        assert.has_error(function() c:send_text(msg) end, want)
+      end
+      raises({ to = to, body = 42, bdy = "x" }, "send_text: unknown field 'bdy'") -- before the bad value
+      raises({ to = to, body = "x", extra_info = { ref = 1, reff = "x" } }, "extra_info: unknown field 'reff'")
+      raises({ to = to, body = "x", "positional" }, "send_text: field names must be strings, got a number")
+      raises({ to = to, body = "x", preview_url = false, bdy = "x" }, "send_text: unknown field 'bdy'")
+      raises(setmetatable({ to = to, bdy = "x" }, { __index = { body = "x" } }), "send_text: unknown field 'bdy'")
+      raises({ to = to, body = "x", extra_info = setmetatable({ reff = "x" }, { __index = { ref = "r" } }) },
+        "extra_info: unknown field 'reff'")
+      assert.same({}, env.sandbox:records())
+    end)
+
+    it("reads fields an __index gives, as before", function()
+      local msg = setmetatable({ to = h.magic.to }, { __index = { body = "from a metatable" } })
+      local res, err = env.client:send_text(msg)
+      assert.is_nil(err)
+      assert.truthy(res.message_id)
+      assert.equals("from a metatable", only_record().json.messaging_object.text.body)
+    end)
   end)
 
   describe("documented failures", function()

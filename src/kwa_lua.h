@@ -173,6 +173,9 @@ void kwa_lua_push_ops(lua_State *L);
 int kwa_lua_string_field(lua_State *L, int idx, const char *key,
                          const char *field, const char **out,
                          kwa_result_t *err, kwa_kind_t kind);
+/* 1 if the table at idx (absolute) has no metatable and exactly `found`
+ * keys: then every key was one the caller read. 0: check by name. */
+int kwa_lua_only_keys(lua_State *L, int idx, int found);
 /* Raises if the table at idx has a key outside allowed (NULL-terminated)
  * other than `also` (may be NULL). */
 void kwa_lua_check_keys(lua_State *L, int idx, const char *what,

@@ -1,6 +1,8 @@
 /*
  * kwa_lua_message.c - reads message tables into an operation's fields,
- * by the registry's field list (kwa_op.h): one lua_getfield per field.
+ * by the registry's field list (kwa_op.h): one lua_getfield per field,
+ * then one count of the table's keys; only when the count says there is
+ * a key beyond the fields read are the keys walked by name.
  *
  * Programmer errors raise: a message that is not a table, a key the call
  * does not know (a typo must not silently drop a field). Bad values
@@ -36,6 +38,25 @@ void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
         if (*k == NULL)
             luaL_error(L, "%s: unknown field '%s'", what, lua_tostring(L, -1));
     }
+}
+
+int kwa_lua_only_keys(lua_State *L, int idx, int found)
+{
+    int n = 0;
+
+    if (lua_getmetatable(L, idx)) { /* an __index may have given fields */
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        lua_pop(L, 1);
+        if (++n > found) {
+            lua_pop(L, 1);
+            return 0;
+        }
+    }
+    return n == found;
 }
 
 int kwa_lua_string_field(lua_State *L, int idx, const char *key,
@@ -127,14 +148,18 @@ static int read_extra_info(lua_State *L, int idx, kwa_value_t *v, kwa_result_t *
         return kwa_fail(err, KWA_VALIDATION, "extra_info",
                         "extra_info must be a table, got a %s", luaL_typename(L, -1));
     idx = lua_gettop(L);
-    kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL);
     v->present = 1;
     if (kwa_lua_string_field(L, idx, "ref", "extra_info.ref", &x->ref, err, KWA_VALIDATION) ||
         kwa_lua_string_field(L, idx, "ref1", "extra_info.ref1", &x->ref1, err, KWA_VALIDATION) ||
         kwa_lua_string_field(L, idx, "ref2", "extra_info.ref2", &x->ref2, err, KWA_VALIDATION) ||
         kwa_lua_string_field(L, idx, "wa_source", "extra_info.wa_source", &x->wa_source, err,
-                             KWA_VALIDATION))
+                             KWA_VALIDATION)) {
+        kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL); /* a typo first */
         return -1;
+    }
+    if (!kwa_lua_only_keys(L, idx, (x->ref != NULL) + (x->ref1 != NULL) + (x->ref2 != NULL) +
+                                       (x->wa_source != NULL)))
+        kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL);
     return 0;
 }
 
@@ -318,7 +343,7 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
 {
     kwa_args_t *a = &s->args;
     int allow_op = flags & KWA_LUA_READ_OP;
-    int i;
+    int i, found = 0;
 
     kwa_lua_scratch_release(s);
     memset(a, 0, sizeof *a);
@@ -335,10 +360,21 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
         idx = lua_gettop(L);
     }
     luaL_checktype(L, idx, LUA_TTABLE);
-    check_op_keys(L, idx, op, allow_op);
-    for (i = 0; op->fields[i].name != NULL; i++)
-        if (read_field(L, idx, &op->fields[i], i, s, &a->v[i], err) != 0)
+    for (i = 0; op->fields[i].name != NULL; i++) {
+        if (read_field(L, idx, &op->fields[i], i, s, &a->v[i], err) != 0) {
+            check_op_keys(L, idx, op, allow_op); /* a typo raises before a bad value */
             return -1;
+        }
+        found += a->v[i].present;
+    }
+    if (allow_op) {
+        lua_getfield(L, idx, "op");
+        found += !lua_isnil(L, -1);
+    }
+    /* Every key was a field read above (the usual case: one cheap count),
+     * or else find the one that is not, by name. */
+    if (!kwa_lua_only_keys(L, idx, found))
+        check_op_keys(L, idx, op, allow_op);
     return 0;
 }
 
