@@ -10,6 +10,8 @@
  *   BENCH_KEY      the api-key header value
  *   BENCH_AGENT    the User-Agent header value
  *   BENCH_SECONDS  how long to run
+ *   BENCH_COUNT    if set, send exactly this many requests instead (the
+ *                  callgrind runs: two counts, so start-up cancels out)
  *   BENCH_READ_CALLBACK  if set (non-empty), the body goes out through a
  *                  CURLOPT_READFUNCTION instead of CURLOPT_POSTFIELDS, the
  *                  way src/kwa_engine.c may send it, to price that choice
@@ -38,6 +40,7 @@ typedef struct bench_cfg {
     char *body;
     size_t body_len;
     double seconds;
+    long count; /* > 0: exactly this many requests, whatever the time */
     struct curl_slist *headers;
 } bench_cfg_t;
 
@@ -80,7 +83,8 @@ static void bench_cfg_load(bench_cfg_t *c)
     fclose(f);
     c->url = bench_env("BENCH_URL");
     c->agent = bench_env("BENCH_AGENT");
-    c->seconds = atof(bench_env("BENCH_SECONDS"));
+    c->count = getenv("BENCH_COUNT") ? atol(getenv("BENCH_COUNT")) : 0;
+    c->seconds = c->count > 0 ? 1e9 : atof(bench_env("BENCH_SECONDS"));
     snprintf(key, sizeof key, "api-key: %s", bench_env("BENCH_KEY"));
     c->headers = curl_slist_append(NULL, key);
     c->headers = curl_slist_append(c->headers, "Content-Type: application/json");

@@ -8,15 +8,16 @@
  */
 #include "raw_common.h"
 
-/* Sends until `end` (checked every 64 requests); returns the count. */
-static BENCH_NOINLINE long run_loop(CURL *h, bench_buf_t *buf, double end)
+/* Sends `count` requests, or (count 0) until `end`, checked every 64
+ * requests; returns how many it sent. */
+static BENCH_NOINLINE long run_loop(CURL *h, bench_buf_t *buf, double end, long count)
 {
     long n = 0;
 
     do {
         bench_check(h, curl_easy_perform(h), buf);
         n++;
-    } while ((n & 63) != 0 || bench_now() < end);
+    } while (count > 0 ? n < count : (n & 63) != 0 || bench_now() < end);
     return n;
 }
 
@@ -32,7 +33,7 @@ int main(void)
     bench_cfg_load(&cfg);
     h = bench_easy(&cfg, &buf);
     start = bench_now();
-    n = run_loop(h, &buf, start + cfg.seconds);
+    n = run_loop(h, &buf, start + cfg.seconds, cfg.count);
     printf("%ld %.6f\n", n, bench_now() - start);
     curl_easy_cleanup(h);
     curl_slist_free_all(cfg.headers);

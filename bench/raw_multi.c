@@ -11,10 +11,12 @@
 
 #define MAX_INFLIGHT 256
 
-/* Drives the multi until `end`, then lets the transfers in flight
- * finish; returns how many requests completed. */
-static BENCH_NOINLINE long run_loop(CURLM *multi, int running, double end)
+/* Drives the multi until `end` (or until `count` requests have started,
+ * when count > 0), then lets the transfers in flight finish; returns how
+ * many requests completed. */
+static BENCH_NOINLINE long run_loop(CURLM *multi, int running, double end, long count)
 {
+    long started = running;
     CURLMsg *msg;
     bench_buf_t *buf;
     long n = 0;
@@ -30,7 +32,8 @@ static BENCH_NOINLINE long run_loop(CURLM *multi, int running, double end)
             bench_check(msg->easy_handle, msg->data.result, buf);
             n++;
             curl_multi_remove_handle(multi, msg->easy_handle);
-            if (bench_now() < end) {
+            if (count > 0 ? started < count : bench_now() < end) {
+                started++;
                 curl_multi_add_handle(multi, msg->easy_handle);
                 running++;
             }
@@ -65,7 +68,7 @@ int main(void)
         curl_multi_add_handle(multi, easy[i]);
     }
     start = bench_now();
-    n = run_loop(multi, inflight, start + cfg.seconds);
+    n = run_loop(multi, inflight, start + cfg.seconds, cfg.count);
     printf("%ld %.6f\n", n, bench_now() - start);
     for (i = 0; i < inflight; i++)
         curl_easy_cleanup(easy[i]);
