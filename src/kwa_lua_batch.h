@@ -32,6 +32,7 @@ struct kwa_lua_batch {
     int submit, deliver;   /* stack slots of the helpers during a call */
     int on_progress, on_result; /* given? */
     lua_Integer next, done, ok, failed;
+    lua_Integer fetching; /* b->next when the item being fetched was asked for */
     lua_Integer total; /* -1 for an iterator until it ends */
     size_t in_flight, concurrency;
     int exhausted, stop;

@@ -133,17 +133,18 @@ int kwa_lua_batch_submit(kwa_lua_batch_t *b, const kwa_message_t *m, kwa_lua_slo
     return kwa_dispatch_submit(b->d, &req, on_item_done, slot, err);
 }
 
-/* pcall'd: fetches item b->next, reads it and submits it. On a bad item
- * it leaves b->item_err set; when an iterator ends it sets exhausted. */
-static int many_submit_item(lua_State *L)
+/* Fetches item b->next into the free slot, reads it and submits it.
+ * Returns 1 if it went to the machine; 0 when it failed (b->item_err
+ * set) or an iterator ended (exhausted set). */
+static int submit_one(lua_State *L, kwa_lua_batch_t *b)
 {
-    kwa_lua_batch_t *b = lua_touserdata(L, 1);
-    kwa_lua_slot_t *slot = lua_touserdata(L, 2);
+    kwa_lua_slot_t *slot = b->free_slots;
     kwa_lua_client_t *ud = b->ud;
     kwa_message_t msg;
     const kwa_opdef_t *op = kwa_ops[0];
-    int item;
+    int item, sent;
 
+    b->fetching = b->next;
     if (b->total < 0) {
         lua_pushvalue(L, UP_LIST);
         lua_call(L, 0, 1);
@@ -168,27 +169,45 @@ static int many_submit_item(lua_State *L)
             return kwa_fail(&b->item_err, KWA_VALIDATION, "op",
                             "op must name an operation, such as text or mark_read"), 0;
     }
-    if (kwa_lua_read_message(L, item, op, KWA_LUA_READ_OP, &ud->scratch, &msg, &b->item_err) == 0 &&
-        kwa_lua_batch_submit(b, &msg, slot, &b->item_err) == 0) {
+    sent = kwa_lua_read_message(L, item, op, KWA_LUA_READ_OP, &ud->scratch, &msg, &b->item_err) == 0 &&
+           kwa_lua_batch_submit(b, &msg, slot, &b->item_err) == 0;
+    kwa_lua_scratch_release(&ud->scratch);
+    if (sent) {
         b->free_slots = slot->next_free;
         b->in_flight++;
     }
-    kwa_lua_scratch_release(&ud->scratch);
+    return sent;
+}
+
+/* pcall'd: submits items while there are free slots and items, several
+ * per call (a pcall per item costs more than reading one). Stops at the
+ * first item that fails, leaving it in b->item_err for the caller, since
+ * delivering it runs Lua that must not run inside this frame. */
+static int many_submit_items(lua_State *L)
+{
+    kwa_lua_batch_t *b = lua_touserdata(L, 1);
+    int top = lua_gettop(L);
+
+    while (!b->exhausted && b->free_slots != NULL && submit_one(L, b)) {
+        lua_settop(L, top);
+        if (b->total >= 0 && b->next > b->total)
+            b->exhausted = 1;
+    }
     return 0;
 }
 
-/* Submits the next item, or records why it could not be sent. */
+/* Submits what may be submitted now, and records why an item could not
+ * be sent. */
 static void many_submit_next(lua_State *L, kwa_lua_batch_t *b)
 {
-    kwa_lua_slot_t *slot = b->free_slots;
-    lua_Integer before = b->next;
+    kwa_lua_slot_t *slot;
     const char *why;
 
-    kwa_result_free(&b->item_err);
+    if (b->item_err.kind != KWA_OK)
+        kwa_result_free(&b->item_err);
     lua_pushvalue(L, b->submit);
     lua_pushlightuserdata(L, b);
-    lua_pushlightuserdata(L, slot);
-    if (lua_pcall(L, 2, 0, 0) != 0) {
+    if (lua_pcall(L, 1, 0, 0) != 0) {
         if (lua_type(L, -1) != LUA_TSTRING) {
             /* an error value, not a bad message (whatsapp.interrupted
              * from the iterator, say): no item failed; stop feeding and
@@ -201,9 +220,10 @@ static void many_submit_next(lua_State *L, kwa_lua_batch_t *b)
         why = lua_tostring(L, -1);
         kwa_fail(&b->item_err, KWA_VALIDATION, NULL, "%s", why);
         lua_pop(L, 1);
-        if (b->next == before)
-            slot->index = b->next++;
+        if (b->next == b->fetching) /* it raised before it had a number */
+            b->free_slots->index = b->next++;
     }
+    slot = b->free_slots; /* a failed item has not taken its slot */
     if (b->item_err.kind != KWA_OK)
         many_finish(b, slot, &b->item_err);
     if (b->total >= 0 && b->next > b->total)
@@ -366,7 +386,7 @@ kwa_lua_batch_t *kwa_lua_batch_many(lua_State *L, kwa_lua_client_t *ud, int own)
         lua_rawgeti(L, tbl, F_RESULTS);
         lua_rawgeti(L, tbl, F_PROGRESS);
         lua_rawgeti(L, tbl, F_ON_RESULT);
-        lua_pushcclosure(L, i == 0 ? many_submit_item : many_deliver, 4);
+        lua_pushcclosure(L, i == 0 ? many_submit_items : many_deliver, 4);
         lua_rawseti(L, tbl, i == 0 ? F_SUBMIT : F_DELIVER);
     }
     if (own && b->rate > 0)
