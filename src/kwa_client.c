@@ -132,7 +132,7 @@ int kwa_client_send(kwa_client_t *c, const kwa_message_t *m, kwa_result_t *res)
     }
     if (kwa_client_submit(c, m, on_answer, &w, res) != 0)
         return -1;
-    /* curl's own timeouts end every attempt, so this loop ends too */
+    /* the engine's deadlines end every attempt, so this loop ends too */
     while (!w.done)
         kwa_engine_run(c->engine, 1000);
     return res->kind == KWA_OK ? 0 : -1;

@@ -7,10 +7,11 @@
  * kwa_engine_run() waits on the backend and feeds events back with
  * curl_multi_socket_action(). Each job the machine hands out runs on a
  * kwa_transfer_t; finished transfers go to a spare list (at most the
- * concurrency) so their easy handles are reused. Each attempt has a
- * deadline (the client's timeout from its start): the loop wakes up for
- * the earliest and ends what is past it as a timeout, sent or not by
- * what libcurl had written (kwa_transfer.c says why not CURLOPT_TIMEOUT).
+ * concurrency) so their easy handles are reused. Each attempt has two
+ * deadlines from its start, the client's timeout and, until libcurl has a
+ * connection for it, the connect timeout: the loop wakes up for the
+ * earliest and ends what is past one as a timeout, sent or not by what
+ * libcurl had written (kwa_transfer.c says why not libcurl's timeouts).
  *
  * The only time read here is the monotonic clock, passed to the machine.
  */
