@@ -7,6 +7,7 @@
  *                        every other row of the benchmark posts the same
  *                        bytes
  *   core_cost --agent    prints the library's User-Agent header value
+ *   core_cost            the first form, with N from BENCH_COUNT
  *
  * run.sh runs "core_cost N" under valgrind --tool=callgrind for two values
  * of N and divides the difference in instructions by the difference in N,
@@ -42,13 +43,15 @@ int main(int argc, char **argv)
     kwa_config_t cfg;
     kwa_request_t req;
     kwa_result_t res = {0};
+    const char *count = getenv("BENCH_COUNT");
+    const char *arg1 = argc == 2 ? argv[1] : count;
     long i, n;
 
-    if (argc != 2) {
+    if (argc > 2 || arg1 == NULL) {
         fprintf(stderr, "usage: core_cost N | --body | --agent\n");
         return 2;
     }
-    if (strcmp(argv[1], "--agent") == 0) {
+    if (strcmp(arg1, "--agent") == 0) {
         printf("kaleyra-whatsapp/%s libcurl/%s\n", KWA_VERSION, LIBCURL_VERSION);
         return 0;
     }
@@ -56,7 +59,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "core_cost: %s\n", res.message);
         return 1;
     }
-    if (strcmp(argv[1], "--body") == 0) {
+    if (strcmp(arg1, "--body") == 0) {
         if (kwa_request_build(&req, &cfg, &message, &res) != 0)
             return fprintf(stderr, "core_cost: %s\n", res.message), 1;
         fwrite(req.body, 1, req.body_len, stdout);
@@ -64,7 +67,7 @@ int main(int argc, char **argv)
         kwa_config_free(&cfg);
         return 0;
     }
-    n = strtol(argv[1], NULL, 10);
+    n = strtol(arg1, NULL, 10);
     for (i = 0; i < n; i++) {
         if (kwa_request_build(&req, &cfg, &message, &res) != 0 ||
             kwa_response_parse(&res, KWA_ANSWER_MESSAGE, 202, answer, sizeof answer - 1) != 0) {

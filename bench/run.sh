@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# bench/run.sh - the benchmark of issue 3 (`make bench`): how many messages
-# per second the library sends against the stand-in's fast location
-# (nginx alone answers the documented 202, see sandbox/nginx.conf.in),
-# next to the ceiling (wrk), raw libcurl, and what users would pick
-# instead (curl per message, Python requests, Node fetch). Then peak RSS
-# of send_many at 10k and 200k messages, and callgrind's instruction and
-# allocation counts per message. bench/report.lua prints the table and
-# writes bench/RESULTS.md.
+# bench/run.sh - the benchmark (`make bench`): what a message costs the
+# library against the stand-in's fast location (nginx alone answers the
+# documented 202, see sandbox/nginx.conf.in), next to the ceiling (wrk),
+# raw libcurl, and what users would pick instead (curl per message,
+# Python requests, Node fetch), and inside nginx next to a plain cosocket
+# loop (bench/ngx.sh). The primary figures are callgrind's instructions
+# and allocator calls per message of every client row (whole processes,
+# two message counts, the difference); rates are kept as medians of
+# interleaved rounds. Then peak RSS of send_many at 10k and 200k
+# messages. bench/report.lua prints the tables and writes
+# bench/RESULTS.md, including whether each target of issue 13 is met.
 #
 #   bench/run.sh            install what is missing, build, start ONE
 #                           stand-in, run every row, stop it, report
 # Environment: BENCH_SECONDS (whole seconds per row and round, default 2),
 # BENCH_ROUNDS (default 5; rows run interleaved, round after round, and the
 # median is kept, because this machine is noisy), BENCH_RSS_SMALL and
-# BENCH_RSS_LARGE (default 10000 and 200000 messages).
+# BENCH_RSS_LARGE (default 10000 and 200000 messages), BENCH_CG_SMALL and
+# BENCH_CG_LARGE (default 1000 and 3000 messages per callgrind pair).
 #
 # Caveats: a benchmark, not a test: it fails only when a request fails.
 # Timings are trusted only as ratios within one run. Node rows are
@@ -118,23 +122,55 @@ echo "bench: peak RSS of send_many"
 record rss_small 1 lua5.4 bench/lib.lua rss "${BENCH_RSS_SMALL:-10000}"
 record rss_large 1 lua5.4 bench/lib.lua rss "${BENCH_RSS_LARGE:-200000}"
 
-echo "bench: callgrind (instructions and allocations per message)"
-# The core alone: two loop counts, so start-up cancels out in the difference.
-for n in 1000 11000; do
-  valgrind --tool=callgrind -q --callgrind-out-file="$OUT/cg.core_$n" "$OUT/core_cost" $n
-done
-cg() { # NAME TOGGLE CMD...: a profile that counts only inside function TOGGLE
-  local name=$1 toggle=$2; shift 2
-  record "cg_$name" 1 valgrind --tool=callgrind -q --callgrind-out-file="$OUT/cg.$name" \
-    --toggle-collect="$toggle" "$@"
+echo "bench: callgrind, whole processes (instructions and allocator calls per message)"
+# The primary figures: every client row runs twice under callgrind, with
+# CG_SMALL and CG_LARGE messages, and the report divides the difference
+# (so start-up cancels out) by the difference in messages. Each profile
+# gets callgrind_annotate's inclusive listing for the per-function table.
+CG_SMALL=${BENCH_CG_SMALL:-1000} CG_LARGE=${BENCH_CG_LARGE:-3000}
+: >"$OUT/cg.txt"
+cg_run() { # FILE CMD...: one profile; prints the command's "<messages> ..." line
+  valgrind --tool=callgrind -q --callgrind-out-file="$1" "${@:2}"
+  callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$1" >"$1.txt"
 }
-cg raw_easy run_loop "$OUT/raw_easy"
-cg lib_seq send_blocking lua5.4 bench/lib.lua seq "$BENCH_SECONDS"
-cg raw_multi run_loop "$OUT/raw_multi"
-cg lib_many client_send_many lua5.4 bench/lib.lua many "$BENCH_SECONDS" 8
-for name in raw_easy lib_seq raw_multi lib_many; do
-  callgrind_annotate --inclusive=yes --threshold=100 "$OUT/cg.$name" >"$OUT/cg.$name.txt" 2>/dev/null
-done
+cg_count() { # NAME SMALL LARGE CMD...: a row that takes BENCH_COUNT (valgrind
+  # must start the program itself: settings go before the call, not via env)
+  local name=$1 small=$2 large=$3 n; shift 3
+  for n in "$small" "$large"; do
+    BENCH_COUNT=$n cg_run "$OUT/cg.$name.$n" "$@" >/dev/null
+  done
+  echo "$name cg.$name.$small $small cg.$name.$large $large" >>"$OUT/cg.txt"
+  echo "  $name: profiled $small and $large messages"
+}
+cg_wrk() { # NAME CONNECTIONS: wrk is time-bound; its own counts are used
+  local name=$1 n1 n3 line
+  for d in 1 3; do
+    line=$(cg_run "$OUT/cg.$name.$d" wrk -t1 -c"$2" -d"${d}s" -s bench/wrk_post.lua "$BENCH_URL" |
+      sed -n 's/^ *\([0-9]*\) requests in.*/\1/p')
+    if [ "$d" = 1 ]; then n1=$line; else n3=$line; fi
+  done
+  echo "$name cg.$name.1 $n1 cg.$name.3 $n3" >>"$OUT/cg.txt"
+  echo "  $name: profiled $n1 and $n3 requests"
+}
+cg_curl() { # one process per message: the whole process is the cost
+  cg_run "$OUT/cg.curl.1" curl -sS -f -o /dev/null -X POST "$BENCH_URL" -H "api-key: $BENCH_KEY" \
+    -H 'Content-Type: application/json' -H 'Accept: application/json' \
+    -A "$BENCH_AGENT" --data-binary @"$BENCH_BODY"
+  echo "curl - 0 cg.curl.1 1" >>"$OUT/cg.txt"
+  echo "  curl: profiled one process"
+}
+cg_wrk wrk1 1
+cg_count raw_easy "$CG_SMALL" "$CG_LARGE" "$OUT/raw_easy"
+BENCH_READ_CALLBACK=1 cg_count raw_easy_cb "$CG_SMALL" "$CG_LARGE" "$OUT/raw_easy"
+cg_count lib_seq "$CG_SMALL" "$CG_LARGE" lua5.4 bench/lib.lua seq 1
+cg_curl
+cg_count python $((CG_SMALL / 5)) $((CG_LARGE / 5)) /usr/bin/python3 bench/py_requests.py
+cg_wrk wrk8 8
+cg_count raw_multi "$CG_SMALL" "$CG_LARGE" "$OUT/raw_multi"
+BENCH_READ_CALLBACK=1 cg_count raw_multi_cb "$CG_SMALL" "$CG_LARGE" "$OUT/raw_multi"
+cg_count lib_many "$CG_SMALL" "$CG_LARGE" lua5.4 bench/lib.lua many 1 8
+# The C core alone (build + validate + parse), as before.
+cg_count core 1000 11000 "$OUT/core_cost"
 
 # ---- the machine, for the report ----
 {
@@ -147,6 +183,9 @@ done
   echo "cjson	$(pkg-config --modversion libcjson)"
   echo "nginx	$(nginx -v 2>&1 | sed 's/.*nginx\///')"
   echo "lua	$(lua5.4 -v | cut -d' ' -f2)"
+  echo "luajit	$(luajit -v 2>/dev/null | cut -d' ' -f2 || echo missing)"
+  echo "cg_small	$CG_SMALL"
+  echo "cg_large	$CG_LARGE"
   echo "node	$( [ "$HAVE_NODE" = yes ] && node --version || echo 'missing: Node rows skipped')"
   echo "python	$(/usr/bin/python3 -c 'import sys, requests; print(sys.version.split()[0], "requests", requests.__version__)')"
   echo "wrk	$(dpkg-query -W -f '${Version}' wrk)"
