@@ -56,7 +56,7 @@ build = {
         "src/kwa_config.c", "src/kwa_request.c", "src/kwa_response.c",
         "src/kwa_retry.c", "src/kwa_engine.c", "src/kwa_client.c",
         "src/kwa_op.c", "src/kwa_dispatch.c", "src/kwa_transfer.c",
-        "src/kwa_loop_epoll.c", "src/kwa_loop_poll.c",
+        "src/kwa_loop_epoll.c",
         "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
         "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
         "src/kwa_lua_many.c", "src/kwa_lua_batch.c", "src/kwa_lua_pump.c",

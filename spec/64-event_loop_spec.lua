@@ -1,8 +1,10 @@
--- spec/64-event_loop_spec.lua - the engine's event-loop backends: epoll on
--- Linux by default, poll(2) when KWA_EVENT_LOOP=poll asks for it (the
--- backend every other system gets). The environment is read when a
--- client is made, so each run is a child process; the poll run repeats
--- the send, fault, retry and send_many specs through that backend.
+-- spec/64-event_loop_spec.lua - the engine's two ways to wait: libcurl
+-- waits itself (the default, and the only way without epoll or with
+-- KWA_EVENT_LOOP=poll, where fd() is nil), or, once a host asks for
+-- fd(), libcurl's sockets go to an epoll descriptor (KWA_EVENT_LOOP=epoll
+-- starts that way). The environment is read when a client is made, so
+-- each run is a child process; the epoll run repeats the send, fault,
+-- retry and send_many specs the descriptor's way.
 local h = require "spec.helpers"
 
 local LUA = "lua5.4"
@@ -36,13 +38,13 @@ describe("the event-loop backend", function()
     assert.matches("^%d+%s*$", out)
   end)
 
-  it("is poll(2) with KWA_EVENT_LOOP=poll: client:fd() is nil, timeout() paces the host", function()
+  it("has no descriptor with KWA_EVENT_LOOP=poll: client:fd() is nil, timeout() paces the host", function()
     local out = with_loop("poll", FD)
     assert.equals("nil", (out:gsub("%s+$", "")))
   end)
 
-  it("sends, retries and runs send_many the same over poll(2)", function()
-    local code, out = h.run("KWA_EVENT_LOOP=poll " .. LUA .. " $(command -v busted) "
+  it("sends, retries and runs send_many the same with libcurl's sockets on the descriptor", function()
+    local code, out = h.run("KWA_EVENT_LOOP=epoll " .. LUA .. " $(command -v busted) "
       .. "spec/20-send_text_spec.lua spec/63-faults_spec.lua spec/65-retry_spec.lua "
       .. "spec/80-send_many_spec.lua")
     local passed, failed = out:match("(%d+) passed, (%d+) failed%s*$")

@@ -48,6 +48,30 @@ describe("client:submit and client:poll", function()
     assert.is_false(called)
   end)
 
+  -- libcurl waits itself until a host asks for a descriptor; from then on
+  -- its sockets go to the descriptor, including those of messages already
+  -- in flight. If one were missed, its answer would never wake poll and
+  -- the message would end as a timeout.
+  it("asked for the descriptor with messages in flight, still gets their answers", function()
+    local client = h.client(env.sandbox, { base_url = env.sandbox.url .. "/fault/slow-300",
+      concurrency = 4, timeout = 20, retries = 0 })
+    local results = {}
+    for i = 1, 4 do
+      assert(client:submit("text", { to = h.magic.to, body = "m" .. i }, function(res, err)
+        results[#results + 1] = res or err
+      end))
+    end
+    client:poll(0) -- all four are sent now
+    assert.is_true(math.type(client:fd()) == "integer")
+    for _ = 1, 40 do
+      if client:pending() == 0 then break end
+      client:poll(10)
+    end
+    client:close()
+    assert.equals(4, #results)
+    for _, r in ipairs(results) do assert.equals(202, r.status) end
+  end)
+
   it("gives a host what it needs to wait: a descriptor and a timeout", function()
     local client = h.client(env.sandbox)
     assert.is_true(math.type(client:fd()) == "integer" and client:fd() >= 0)

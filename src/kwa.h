@@ -228,12 +228,14 @@ const char *const *kwa_op_names(void);
  * readable or kwa_client_timeout_ms() elapses (-1: no deadline), then
  * poll again. At most `concurrency` requests are in flight at once.
  *
- * Event loop: on Linux the client waits with epoll and kwa_client_fd() is
- * the epoll descriptor. Elsewhere, or when the environment variable
- * KWA_EVENT_LOOP=poll is set when the client is created, it waits with
- * poll(2) and has no descriptor to offer: kwa_client_fd() is -1, and the
- * host must call kwa_client_poll() itself with the time it can spare
- * (at most kwa_client_timeout_ms()), since the wait happens inside it.
+ * Event loop: libcurl waits inside kwa_client_poll() (curl_multi_poll).
+ * On Linux, kwa_client_fd() returns an epoll descriptor, and from that
+ * first call on the client's sockets are watched through it, so a host
+ * can wait on it in its own loop. Elsewhere, or when the environment
+ * variable KWA_EVENT_LOOP=poll is set when the client is created, there
+ * is no descriptor: kwa_client_fd() is -1, and the host calls
+ * kwa_client_poll() with the time it can spare (at most
+ * kwa_client_timeout_ms()), since the wait happens inside it.
  */
 int kwa_client_submit(kwa_client_t *client, const kwa_message_t *msg,
                       kwa_callback_t cb, void *ud, kwa_result_t *err);
@@ -245,7 +247,8 @@ int kwa_client_poll(kwa_client_t *client, long timeout_ms);
 /*** How many submitted messages have not been called back yet. */
 size_t kwa_client_pending(const kwa_client_t *client); /* submitted, not yet called back */
 /*** The descriptor to wait on (readable) between polls, or -1 when the
- * client has none (the poll(2) backend; see above). */
+ * client has none (see above). The first call hands the client's sockets
+ * to it for good. */
 int kwa_client_fd(const kwa_client_t *client);
 /*** Milliseconds until the next poll is due without activity; -1 means no
  * deadline (nothing will happen until the descriptor is readable, or

@@ -6,12 +6,16 @@
  * and reports how each ended. What an outcome means, when to retry and
  * when to start are the machine's decisions, not the engine's.
  *
- * Sockets are watched through an event-loop backend (kwa_loop.h): epoll
- * on Linux, whose descriptor a host may wait on (kwa_engine_fd), or
- * poll(2) elsewhere or when KWA_EVENT_LOOP=poll is set in the
- * environment when the engine is created; the poll backend has no
- * descriptor to offer and kwa_engine_fd() is then -1. Connections are
- * kept alive and shared by all transfers of the engine (HTTP/2
+ * Two ways to wait. By default libcurl waits itself (curl_multi_perform
+ * and curl_multi_poll: portable, and the cheapest per message). Once a
+ * host asks for a descriptor to wait on (kwa_engine_fd), libcurl's
+ * sockets and timer go to the epoll backend (kwa_loop.h) for good, so
+ * the descriptor is readable whenever there is work, and the engine runs
+ * on curl_multi_socket_action. Without epoll (other systems, or
+ * KWA_EVENT_LOOP=poll in the environment when the engine is created)
+ * there is no descriptor and kwa_engine_fd() is -1; KWA_EVENT_LOOP=epoll
+ * starts with the descriptor's way, as if a host had asked. Connections
+ * are kept alive and shared by all transfers of the engine (HTTP/2
  * multiplexing where TLS offers it), and easy handles are reused.
  *
  * Callbacks run from kwa_engine_run() (kwa_dispatch_deliver) after
@@ -39,10 +43,11 @@ void kwa_engine_free(kwa_engine_t *e);
  * were called back. Returns at once when nothing is pending. */
 int kwa_engine_run(kwa_engine_t *e, long timeout_ms);
 
-int kwa_engine_fd(const kwa_engine_t *e);       /* epoll descriptor, or -1 */
+/* The epoll descriptor a host may wait on, or -1 where there is none.
+ * The first call hands the engine's sockets to it for good (see above). */
+int kwa_engine_fd(kwa_engine_t *e);
 long kwa_engine_timeout(const kwa_engine_t *e); /* ms, -1 = no deadline */
 /* Sets the machine's concurrency and libcurl's connection limits. */
 void kwa_engine_set_concurrency(kwa_engine_t *e, size_t n); /* n >= 1 */
-const char *kwa_engine_loop_name(const kwa_engine_t *e); /* "epoll", "poll" */
 
 #endif /* KWA_ENGINE_H */

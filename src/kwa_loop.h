@@ -4,15 +4,13 @@
  * calls epoll or poll itself, it tells a kwa_loop_t which descriptors to
  * watch and asks it to wait.
  *
- * Two backends, each in its own small file:
- *   - epoll (kwa_loop_epoll.c): Linux only. Its descriptor is the one a
- *     host waits on between kwa_client_poll() calls (kwa_client_fd()).
- *   - poll(2) (kwa_loop_poll.c): portable, and the only one built where
- *     <sys/epoll.h> is missing. It has no descriptor to offer (fd = -1):
- *     a host must then call kwa_client_poll() with the time it can spare.
- * The engine picks epoll when it is built (KWA_HAVE_EPOLL); the
- * environment variable KWA_EVENT_LOOP=poll, read when an engine is
- * created, forces the poll backend.
+ * One backend, epoll (kwa_loop_epoll.c, Linux), whose descriptor is the
+ * one a host waits on between kwa_client_poll() calls (kwa_client_fd()).
+ * The engine uses it only once a host has asked for that descriptor;
+ * otherwise libcurl waits itself (kwa_engine.h). Where <sys/epoll.h> is
+ * missing, or with KWA_EVENT_LOOP=poll in the environment when an engine
+ * is created, there is no backend and no descriptor. Another backend
+ * (kqueue) would be one more file with this interface.
  *
  * Interest is set for a descriptor as a whole (read, write, both or none)
  * because that is what libcurl's socket callback reports; `watch` is the
@@ -45,10 +43,9 @@ typedef struct kwa_loop {
     void (*cleanup)(void *data); /* frees data; the loop is unusable after */
 } kwa_loop_t;
 
-/* Each fills loop and returns 0, or -1 (out of memory or descriptors). */
+/* Fills loop and returns 0, or -1 (out of memory or descriptors). */
 #ifdef KWA_HAVE_EPOLL
 int kwa_loop_epoll(kwa_loop_t *loop);
 #endif
-int kwa_loop_poll(kwa_loop_t *loop);
 
 #endif /* KWA_LOOP_H */

@@ -218,8 +218,9 @@ static int client_pending(lua_State *L)
     return 1;
 }
 
-/* The descriptor to wait on, or nil when the engine has none (the poll(2)
- * backend): then wait for client:timeout() instead. */
+/* The descriptor to wait on, or nil when the engine has none (no epoll):
+ * then wait for client:timeout() instead. The first call hands the
+ * client's sockets to it (kwa_engine.h). */
 static int client_fd(lua_State *L)
 {
     int fd = kwa_client_fd(check_engine(L, "fd")->client);

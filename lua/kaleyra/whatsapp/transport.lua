@@ -289,7 +289,7 @@ function methods:poll(timeout)
   return n + c:deliver()
 end
 
---- nil: there is no descriptor to wait on (as with the poll(2) backend);
+--- nil: there is no descriptor to wait on (as without epoll);
 -- wait at most timeout() seconds between polls.
 function methods:fd()
   check_open(self)
