@@ -280,7 +280,9 @@ describe("kaleyra-wa bulk", function()
 
   describe("--journal", function()
     local function run_killed(path, journal, signal, outcomes)
-      local pid = cli.spawn({ "--base-url", sandbox.url .. "/fault/slow-300", "bulk", path, "--journal", journal,
+      -- slow answers keep the run going for ~10 s, well past the signal even
+      -- on a loaded machine (30 lines, 3 at a time, 1 s each)
+      local pid = cli.spawn({ "--base-url", sandbox.url .. "/fault/slow-1000", "bulk", path, "--journal", journal,
         "--concurrency", "3", "--rate", "0" }, env, dir .. "/killed.out", dir .. "/killed.err", dir .. "/killed.code")
       local done = cli.wait_for(function()
         local n = 0
@@ -290,6 +292,7 @@ describe("kaleyra-wa bulk", function()
         return n >= outcomes and n
       end, 20)
       assert.truthy(done, "no outcomes journaled in time")
+      assert.is_true(cli.alive(pid), "kaleyra-wa finished before it could be signalled")
       assert.is_true(cli.kill(pid, signal), "kaleyra-wa did not exit")
       -- the shell creates the file before it writes the status: wait for digits
       return tonumber(cli.wait_for(function() return (cli.read(dir .. "/killed.code") or ""):match("%d+") end, 5))
