@@ -135,7 +135,8 @@ static int batch_next_job(lua_State *L)
 
     if (b->ud->client == NULL)
         luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
-    return kwa_lua_next_job(L, b->d, &b->jobs, kwa_client_config(b->ud->client));
+    return kwa_lua_next_job(L, b->d, &b->jobs, kwa_client_config(b->ud->client),
+                            lua_toboolean(L, 2));
 }
 
 static int batch_report(lua_State *L)
