@@ -128,3 +128,45 @@ describe("the pump of Lua transports", function()
     b:close()
   end)
 end)
+
+describe("a spent one-shot batch", function()
+  it("reads as closed, and c:one() renews it for the next call of its client only", function()
+    local c, other = external(), external()
+    local b = assert(c:one("text", MSG))
+    local id = b:next_job(true)
+    assert.is_true(b:report(id, 202, ACCEPTED)) -- a one-shot call's report says it finished
+    assert.equals("A1", b:result("spend").message_id)
+    assert.has_error(function() b:next_job() end, "attempt to use a closed kaleyra.whatsapp.Batch")
+    assert.has_error(function() b:result() end)
+    -- another client's call does not take it
+    local b2 = assert(other:one("text", MSG, b))
+    assert.are_not.equal(b, b2)
+    b2:close()
+    -- its own client's does, as new
+    local b3 = assert(c:one("text", { to = "+919876543210", body = "again" }, b))
+    assert.equals(b, b3)
+    local id3, _, body = b3:next_job(true)
+    assert.equals("again", h.json.decode(body).messaging_object.text.body)
+    assert.is_false(b3:report(id3, 503, '{"code":"E503","message":"busy","error":{}}'))
+    local id4
+    for _ = 1, 200 do -- the retry comes after its backoff, as the pump waits for it
+      local next_id, wait = b3:next_job(true)
+      if next_id then
+        id4 = next_id
+        break
+      end
+      assert.is_true(wait == nil or wait < 5)
+      os.execute("sleep 0.05")
+      b3:step()
+    end
+    assert.is_true(b3:report(id4, 202, ACCEPTED))
+    local res = b3:result("spend")
+    assert.equals(2, res.attempts)
+    -- an invalid message leaves nothing sent
+    local none, err = c:one("text", { to = "" }, b3)
+    assert.is_nil(none)
+    assert.equals("validation", err.kind)
+    c:close()
+    other:close()
+  end)
+end)

@@ -109,11 +109,12 @@ local function receive(sock, deadline, pattern)
   return sock:receive(pattern)
 end
 
--- Reads the status line and headers. Returns status, version, then the
--- values of the headers read later (content-length, transfer-encoding,
--- connection here; retry-after in report(), src/kwa_lua_pump.c; each nil
--- when absent, a repeated one joined with ", "), then the clock of arm();
--- or nil, err. No table is made: the other headers are skipped.
+-- Reads the status line and headers. Returns status, version, then what
+-- is read of the headers later: content-length's value (a string), true
+-- for "chunked" in transfer-encoding, true for "close" in connection,
+-- retry-after's value (for report(), src/kwa_lua_pump.c), each nil when
+-- absent, a repeated value joined with ", "; then the clock of arm(). Or
+-- nil, err. Nothing else of the head is kept, and no table is made.
 local function join(old, value)
   return old and old .. ", " .. value or value
 end
@@ -123,24 +124,24 @@ local function read_head(sock, deadline, at)
   if not at then return nil, "timeout" end
   local line, err = sock:receive("*l")
   if not line then return nil, err end
-  local version, status = match(line, "^HTTP/(%d%.%d) (%d%d%d)")
-  if not status then return nil, "bad status line" end
-  local length, te, conn, ra
+  if not find(line, "^HTTP/%d%.%d %d%d%d") then return nil, "bad status line" end
+  local status, version = tonumber(sub(line, 10, 12)), sub(line, 6, 8)
+  local length, chunked, close, ra
   for _ = 1, 200 do
     at = arm(sock, deadline, at)
     if not at then return nil, "timeout" end
     line, err = sock:receive("*l")
     if not line then return nil, err end
-    if line == "" then return tonumber(status), version, length, te, conn, ra, at end
+    if line == "" then return status, version, length, chunked, close, ra, at end
     local colon = find(line, ":", 1, true)
     if colon and colon > 1 then
       local name = lower(sub(line, 1, colon - 1))
       if name == "content-length" then
-        length = join(length, match(line, "^%s*(.-)%s*$", colon + 1))
+        length = join(length, sub(line, colon + 1)) -- tonumber skips the spaces
       elseif name == "transfer-encoding" then
-        te = join(te, match(line, "^%s*(.-)%s*$", colon + 1))
+        chunked = chunked or find(lower(line), "chunked", colon + 1, true) ~= nil
       elseif name == "connection" then
-        conn = join(conn, match(line, "^%s*(.-)%s*$", colon + 1))
+        close = close or find(lower(line), "close", colon + 1, true) ~= nil
       elseif name == "retry-after" then
         ra = join(ra, match(line, "^%s*(.-)%s*$", colon + 1))
       end
@@ -272,9 +273,9 @@ local function exchange(u, head, method, body, deadline, connect_ms)
     return fail(err == "timeout" and "timeout_sent" or "closed_sent", "sending the request failed: " .. tostring(err))
   end
 
-  local status, version, length, te, conn, ra
+  local status, version, length, chunked, close, ra
   repeat -- skip interim 1xx answers
-    status, version, length, te, conn, ra, at = read_head(sock, deadline, at)
+    status, version, length, chunked, close, ra, at = read_head(sock, deadline, at)
   until not status or status >= 200 or status == 101
   if not status then
     sock:close()
@@ -285,11 +286,10 @@ local function exchange(u, head, method, body, deadline, connect_ms)
     return fail("closed_sent", "reading the answer failed: " .. tostring(err))
   end
 
-  local close = false
   body = ""
   if method == "HEAD" or status == 204 or status == 304 then
     body = ""
-  elseif te and find(lower(te), "chunked", 1, true) then
+  elseif chunked then
     body, err = read_chunked(sock, deadline)
   elseif length then
     length = tonumber(length)
@@ -316,7 +316,7 @@ local function exchange(u, head, method, body, deadline, connect_ms)
     return fail("not_http", "the answer could not be read: " .. tostring(err))
   end
 
-  if version == "1.1" and not close and not (conn and find(lower(conn), "close", 1, true)) then
+  if version == "1.1" and not close then
     sock:setkeepalive(KEEPALIVE_IDLE_MS)
   else
     sock:close()

@@ -148,19 +148,22 @@ end
 -- next_job and report (values, not tables; see kwa_lua_pump.c). Its
 -- retries come from the machine as another next_job after their wait.
 -- The batch was just made with its one message submitted: the first
--- step() would have nothing to deliver.
+-- step() would have nothing to deliver; a one-shot batch's report()
+-- delivers and says whether it has finished.
 local function run_inline(src, cache)
   local send = ngx_transport.send
+  local finished
   repeat
     local id, url, body, method, ct, timeout, connect_timeout = src:next_job(true)
     if id then
-      src:report(id, send(cache, url, body, method, ct, timeout, connect_timeout))
+      finished = src:report(id, send(cache, url, body, method, ct, timeout, connect_timeout))
     elseif url then -- nothing may start before this many seconds
       ngx.sleep(url)
+      finished = src:step()
     else
       error("kaleyra.whatsapp: nothing to run, yet the batch has not finished", 0)
     end
-  until src:step()
+  until finished
 end
 
 -- Pumps src (a Batch) until it has finished. one: src holds a single
@@ -208,13 +211,21 @@ local function message_of(name, op, msg, second)
   return t
 end
 
--- Checks what the engine's calls check, then makes the one-shot batch.
+-- Checks what the engine's calls check, then makes the one-shot batch,
+-- renewing a spent one of this client when there is one.
 local function prepare(self, name, op, msg, second)
   msg = message_of(name, op, msg, second)
-  local ok, call, err = pcall(self._core.one, self._core, op.name, msg)
+  local spare, spent = self._spare, nil
+  local n = #spare
+  if n > 0 then spent, spare[n] = spare[n], nil end
+  local ok, call, err = pcall(self._core.one, self._core, op.name, msg, spent)
   if not ok then error(unplace(call), 4) end -- at the caller's line, as the engine's calls do
   return call, err
 end
+
+-- How many spent one-shot batches a client keeps for its next calls
+-- (one per call running at the same time, up to this many).
+local SPARE = 8
 
 local function send_op(self, name, op, msg, second)
   check_open(self)
@@ -223,8 +234,9 @@ local function send_op(self, name, op, msg, second)
   if not call then return nil, err end
   run(self, call, true)
   local res
-  res, err = call:result()
-  call:close()
+  res, err = call:result("spend") -- frees the call; the handle may serve the next one
+  local spare = self._spare
+  if #spare < SPARE then spare[#spare + 1] = call end
   return res, err
 end
 
@@ -328,6 +340,7 @@ function methods:close()
   if getmetatable(self) ~= Client then check_open(self) end
   if self._core then self._core:close() end
   self._core = nil
+  self._spare = {} -- spent batches: collected, as every Batch
 end
 Client.__close = methods.close
 
@@ -346,7 +359,7 @@ end
 --- Wraps an open external C client (core.new with _external, which
 -- validated opts). transport is "ngx" or a function.
 function M.new(c, transport, opts)
-  local self = setmetatable({ _core = c, _sid = opts.sid }, Client)
+  local self = setmetatable({ _core = c, _sid = opts.sid, _spare = {} }, Client)
   if transport == "ngx" then
     -- each URL's parts and request head (with the key: never printed)
     self._name, self._ngx = "ngx", true
