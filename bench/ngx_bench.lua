@@ -58,6 +58,7 @@ local function get_plain()
       "Content-Type: " .. h["Content-Type"],
       "Accept: " .. h.Accept,
       "User-Agent: " .. h["User-Agent"],
+      "Connection: keep-alive",
       "Content-Length: ",
     }, "\r\n"),
   }
@@ -71,7 +72,7 @@ local function plain_send(p)
   sock:settimeouts(10000, 30000, 30000)
   local ok, err = sock:connect(p.host, p.port)
   if not ok then error("connect: " .. tostring(err)) end
-  ok, err = sock:send(p.head .. #body .. "\r\nConnection: keep-alive\r\n\r\n" .. body)
+  ok, err = sock:send(p.head .. #body .. "\r\n\r\n" .. body)
   if not ok then error("send: " .. tostring(err)) end
   local line
   line, err = sock:receive("*l")
