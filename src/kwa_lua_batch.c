@@ -37,12 +37,14 @@ static kwa_lua_batch_t *check_batch(lua_State *L)
     return b;
 }
 
-/* Frees what a finished one-shot call holds (its machine, result) but
- * keeps the handle, its table and slot, so that c:one() can renew it. */
+/* Frees what a finished one-shot call holds (its result) but keeps the
+ * handle, its table, slot and idle machine, so that c:one() can renew it. */
 static void batch_spend(lua_State *L, kwa_lua_batch_t *b)
 {
-    kwa_dispatch_free(b->d);
-    b->d = NULL;
+    if (kwa_dispatch_reset(b->d) != 0) { /* not idle: never kept */
+        kwa_dispatch_free(b->d);
+        b->d = NULL;
+    }
     kwa_lua_jobs_free(L, &b->jobs);
     kwa_result_free(&b->item_err);
     kwa_result_free(&b->res);
@@ -63,8 +65,9 @@ static kwa_lua_batch_t *test_batch(lua_State *L, int idx)
     return same ? p : NULL;
 }
 
-/* A spent Batch at idx of this client, made as new (a fresh machine, as
- * kwa_lua_batch_new makes), or NULL when idx holds no such Batch. */
+/* A spent Batch at idx of this client, made as new (its machine reset
+ * to as kwa_lua_batch_new makes it, or a new one), or NULL when idx
+ * holds no such Batch. */
 static kwa_lua_batch_t *batch_renew(lua_State *L, kwa_lua_client_t *ud, int idx)
 {
     kwa_lua_batch_t *b = test_batch(L, idx), saved;
@@ -79,7 +82,7 @@ static kwa_lua_batch_t *batch_renew(lua_State *L, kwa_lua_client_t *ud, int idx)
     b->concurrency = 1;
     b->slots = saved.slots;
     kwa_lua_jobs_init(L, &b->jobs);
-    b->d = kwa_dispatch_new(cfg->retries, 1);
+    b->d = saved.d != NULL ? saved.d : kwa_dispatch_new(cfg->retries, 1);
     if (b->d == NULL) {
         b->ref = saved.ref; /* freed by __gc, as any Batch */
         luaL_error(L, "not enough memory");
