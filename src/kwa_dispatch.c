@@ -257,6 +257,18 @@ void kwa_dispatch_seed(kwa_dispatch_t *d, unsigned long long seed)
     d->rng = seed ? seed : 0x9E3779B97F4A7C15ULL; /* xorshift must not be 0 */
 }
 
+int kwa_dispatch_reset(kwa_dispatch_t *d)
+{
+    if (d->queue.n != 0 || d->delayed.n != 0 || d->done.n != 0 || d->running != 0)
+        return -1;
+    d->paused_until = 0;
+    d->rate = 0;
+    d->rate_t0 = 0;
+    d->rate_n = 0;
+    d->rate_started = 0;
+    return 0;
+}
+
 void kwa_dispatch_set_concurrency(kwa_dispatch_t *d, size_t n)
 {
     d->concurrency = n ? n : 1;

@@ -110,5 +110,10 @@ void kwa_dispatch_set_concurrency(kwa_dispatch_t *d, size_t n); /* >= 1 */
  * t0 + (k-1)/per_second, t0 being the first such start. 0: unpaced. */
 void kwa_dispatch_set_rate(kwa_dispatch_t *d, double per_second);
 void kwa_dispatch_seed(kwa_dispatch_t *d, unsigned long long seed); /* jitter */
+/* An idle machine (nothing queued, delayed, running or undelivered) made
+ * as kwa_dispatch_new made it, keeping only its spare jobs (no malloc
+ * for the next submit): no Retry-After pause, no rate. 0, or -1 (nothing
+ * changed) when it is not idle. */
+int kwa_dispatch_reset(kwa_dispatch_t *d);
 
 #endif /* KWA_DISPATCH_H */

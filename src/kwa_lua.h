@@ -25,7 +25,8 @@
 #define KWA_LUA_MAX_STRING (1024 * 1024)
 
 /* The jobs a Lua pump has taken from one machine and not yet reported:
- * a registry table id -> light userdata (the kwa_job_t). */
+ * they live in one registry table per Lua state (kwa_lua_pump.c), job ->
+ * this struct; next_id counts them (ref is unused, LUA_NOREF). */
 typedef struct kwa_lua_jobs {
     int ref;
     lua_Integer next_id;
@@ -112,7 +113,7 @@ void kwa_lua_pump_methods(lua_State *L);
 int kwa_lua_jobs_init(lua_State *L, kwa_lua_jobs_t *j);
 void kwa_lua_jobs_free(lua_State *L, kwa_lua_jobs_t *j);
 int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
-                     const kwa_config_t *cfg);
+                     const kwa_config_t *cfg, int lean);
 int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg);
 
 /* ---- kwa_lua_batch.c: send_many and one-shot calls as batches ---- */

@@ -7,7 +7,9 @@
  *   libcurl client:  c:send_many(list, opts)  drives it with kwa_client_poll
  *   Lua transports:  local b = c:many(list, opts)   -- or c:one(op, msg)
  *                    while not b:step() do <pump b:next_job/b:report> end
- *                    return b:result()
+ *                    return b:result(true)         -- true: and close b
+ * A one-shot call's b:report() also delivers and returns what step()
+ * would (its machine has no Lua callbacks).
  *
  * A Batch of an external client has a machine of its own, so a send_many
  * or a blocking call only ever sees the jobs it submitted, even when many
@@ -20,6 +22,9 @@
  * Ownership: see kwa_lua_batch.h; __gc, __close and b:close() are the one
  * idempotent kwa_lua_batch_free.
  */
+#include <stdint.h>
+#include <string.h>
+
 #include "kwa_lua_batch.h"
 
 /* Checks arg 1 is an open Batch; raises otherwise. */
@@ -27,8 +32,66 @@ static kwa_lua_batch_t *check_batch(lua_State *L)
 {
     kwa_lua_batch_t *b = luaL_checkudata(L, 1, KWA_LUA_BATCH);
 
-    if (b->ref == LUA_NOREF)
+    if (b->ref == LUA_NOREF || b->spent)
         luaL_error(L, "attempt to use a closed " KWA_LUA_BATCH);
+    return b;
+}
+
+/* Frees what a finished one-shot call holds (its result) but keeps the
+ * handle, its table, slot and idle machine, so that c:one() can renew it. */
+static void batch_spend(lua_State *L, kwa_lua_batch_t *b)
+{
+    if (kwa_dispatch_reset(b->d) != 0) { /* not idle: never kept */
+        kwa_dispatch_free(b->d);
+        b->d = NULL;
+    }
+    kwa_lua_jobs_free(L, &b->jobs);
+    kwa_result_free(&b->item_err);
+    kwa_result_free(&b->res);
+    b->spent = 1;
+}
+
+/* The Batch at idx, or NULL when idx holds something else. */
+static kwa_lua_batch_t *test_batch(lua_State *L, int idx)
+{
+    void *p = lua_touserdata(L, idx);
+    int same;
+
+    if (p == NULL || !lua_getmetatable(L, idx))
+        return NULL;
+    luaL_getmetatable(L, KWA_LUA_BATCH);
+    same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? p : NULL;
+}
+
+/* A spent Batch at idx of this client, made as new (its machine reset
+ * to as kwa_lua_batch_new makes it, or a new one), or NULL when idx
+ * holds no such Batch. */
+static kwa_lua_batch_t *batch_renew(lua_State *L, kwa_lua_client_t *ud, int idx)
+{
+    kwa_lua_batch_t *b = test_batch(L, idx), saved;
+    const kwa_config_t *cfg = kwa_client_config(ud->client);
+
+    if (b == NULL || !b->spent || b->ref == LUA_NOREF || b->ud != ud || b->concurrency != 1)
+        return NULL;
+    saved = *b;
+    memset(b, 0, sizeof *b);
+    b->ref = LUA_NOREF;
+    b->ud = ud;
+    b->concurrency = 1;
+    b->slots = saved.slots;
+    kwa_lua_jobs_init(L, &b->jobs);
+    b->d = saved.d != NULL ? saved.d : kwa_dispatch_new(cfg->retries, 1);
+    if (b->d == NULL) {
+        b->ref = saved.ref; /* freed by __gc, as any Batch */
+        luaL_error(L, "not enough memory");
+    }
+    b->ref = saved.ref;
+    kwa_dispatch_seed(b->d, (unsigned long long)(kwa_lua_now() * 1e9) ^ (uintptr_t)b);
+    b->slots[0].batch = b;
+    b->slots[0].next_free = NULL;
+    b->free_slots = b->slots;
     return b;
 }
 
@@ -81,8 +144,10 @@ static int client_many(lua_State *L)
     return 1;
 }
 
-/* c:one(op, msg) of an external client -> Batch | nil, err (an invalid
- * message: nothing was made). */
+/* c:one(op, msg [, spent]) of an external client -> Batch | nil, err (an
+ * invalid message: nothing was sent). spent: a Batch of this client that
+ * b:result("spend") left, renewed instead of making a new one (when it
+ * is not one, a new one is made). */
 static int client_one(lua_State *L)
 {
     kwa_lua_client_t *ud = kwa_lua_check_client(L);
@@ -93,8 +158,13 @@ static int client_one(lua_State *L)
 
     if (!ud->external)
         luaL_error(L, "one() is for clients whose transport is Lua; call the send_* methods");
-    b = kwa_lua_batch_new(L, ud, 1, 1, &tbl);
-    lua_pop(L, 1);
+    lua_settop(L, 4);
+    b = batch_renew(L, ud, 4);
+    if (b == NULL) {
+        lua_pop(L, 1);
+        b = kwa_lua_batch_new(L, ud, 1, 1, &tbl); /* at 4, its table at 5 */
+        lua_pop(L, 1);
+    }
     b->one = 1;
     b->answer = op->answer;
     kwa_result_free(&ud->res);
@@ -135,25 +205,44 @@ static int batch_next_job(lua_State *L)
 
     if (b->ud->client == NULL)
         luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
-    return kwa_lua_next_job(L, b->d, &b->jobs, kwa_client_config(b->ud->client));
+    return kwa_lua_next_job(L, b->d, &b->jobs, kwa_client_config(b->ud->client),
+                            lua_toboolean(L, 2));
 }
 
+/* b:report(...) -> nothing; for a one-shot call, what step() then says:
+ * its one machine has no Lua callbacks, so delivering at once is safe and
+ * spares the pump a step() per attempt. */
 static int batch_report(lua_State *L)
 {
     kwa_lua_batch_t *b = check_batch(L);
 
-    return kwa_lua_report(L, b->d, &b->jobs, 2);
+    kwa_lua_report(L, b->d, &b->jobs, 2);
+    if (!b->one)
+        return 0;
+    return batch_step(L);
 }
 
-/* b:result(): send_many's results (or summary), or a call's result. */
+/* b:result([close]): send_many's results (or summary), or a call's
+ * result; with close true, the batch is closed once they are pushed;
+ * with "spend" (a one-shot call), only its call is freed and c:one() may
+ * renew the handle (until then it reads as closed). */
 static int batch_result(lua_State *L)
 {
     kwa_lua_batch_t *b = check_batch(L);
+    int spend = lua_type(L, 2) == LUA_TSTRING && strcmp(lua_tostring(L, 2), "spend") == 0;
+    int close = lua_toboolean(L, 2), n;
 
     luaL_argcheck(L, b->in_flight == 0, 1, "the batch has not finished");
     if (b->one)
-        return kwa_lua_push_result(L, &b->res, b->answer);
-    return kwa_lua_batch_push_many(L, b);
+        n = kwa_lua_push_result(L, &b->res, b->answer);
+    else
+        n = kwa_lua_batch_push_many(L, b);
+    /* what was pushed are copies */
+    if (spend && b->one && b->concurrency == 1)
+        batch_spend(L, b);
+    else if (close)
+        kwa_lua_batch_free(L, b);
+    return n;
 }
 
 static const luaL_Reg batch_methods[] = {

@@ -45,6 +45,7 @@ struct kwa_lua_batch {
     kwa_lua_slot_t *slots, *free_slots;
     kwa_result_t item_err; /* an item that failed before sending */
     kwa_result_t res;      /* one: the result */
+    int spent;             /* one: result("spend") freed its call; c:one() may renew it */
 };
 
 /* ---- kwa_lua_many.c: the batch core ---- */

@@ -7,18 +7,26 @@
  *
  *   c:next_job() -> id, request | nil, wait (seconds; nil: not before a
  *                   running job is reported, or nothing queued)
+ *   c:next_job(true) -> id, url, body, method, content_type, timeout,
+ *                   connect_timeout | nil, wait: the same job as values,
+ *                   no table (the ngx transport's blocking calls)
  *   c:report(id, response [, err])  response = { status, body, headers },
  *                   or nil and err = { io = "...", message = "..." } (or
  *                   the older { kind, sent, message } / a plain string)
+ *   c:report(id, status, body [, retry_after])  the same answer as values
  *   c:deliver()  -> how many callbacks ran (errors rethrown after all ran)
+ *   c:job_headers([content_type]) -> the headers table of every request
+ *                   of this client (request.headers of next_job)
  *
  * These work on an external client's shared machine (core.new with the
  * internal `_external` flag: no libcurl) and, through kwa_lua_next_job
  * and kwa_lua_report, on every Batch's own machine (kwa_lua_batch.c).
  * `now` is always read here (CLOCK_MONOTONIC): Lua does no time sums.
  *
- * Caveats: a job id is valid from next_job until its report; reporting
- * it twice, or one this machine never gave, raises. An invalid response
+ * Caveats: a job id (a light userdata) is valid from next_job until its
+ * report; reporting it twice, or one this machine never gave, raises.
+ * The request table and its headers are fresh for every job: a user's
+ * transport may keep or change them. An invalid response
  * is reported to the machine as a connection closed after sending (so
  * nothing stays running), then raises: it is a bug in the transport.
  */
@@ -28,18 +36,57 @@
 
 #include "kwa_lua.h"
 
+/* The address of this is the registry key of the one table, per Lua
+ * state, of every running job of every machine: light userdata (the
+ * kwa_job_t, which is also the job's id in Lua) -> light userdata (the
+ * kwa_lua_jobs_t of its machine). One table for all: a blocking call's
+ * one-shot batch makes no table of its own. */
+static const char jobs_key = 'j';
+
+/* Pushes the table of running jobs, made on first use. */
+static void push_running(lua_State *L)
+{
+    lua_pushlightuserdata(L, (void *)&jobs_key);
+    lua_rawget(L, LUA_REGISTRYINDEX);
+    if (lua_istable(L, -1))
+        return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    lua_pushlightuserdata(L, (void *)&jobs_key);
+    lua_pushvalue(L, -2);
+    lua_rawset(L, LUA_REGISTRYINDEX);
+}
+
 int kwa_lua_jobs_init(lua_State *L, kwa_lua_jobs_t *j)
 {
-    lua_newtable(L);
-    j->ref = luaL_ref(L, LUA_REGISTRYINDEX);
-    j->next_id = 0;
+    (void)L;
+    j->ref = LUA_NOREF; /* unused: the jobs live in the running table */
+    j->next_id = 0;     /* how many are running */
     return 0;
 }
 
+/* Forgets j's running jobs (a machine freed before they were reported). */
 void kwa_lua_jobs_free(lua_State *L, kwa_lua_jobs_t *j)
 {
-    luaL_unref(L, LUA_REGISTRYINDEX, j->ref);
-    j->ref = LUA_NOREF;
+    int t;
+
+    if (j->next_id <= 0)
+        return;
+    j->next_id = 0;
+    push_running(L);
+    t = lua_gettop(L);
+    lua_pushnil(L);
+    while (lua_next(L, t) != 0) { /* t, key, value */
+        if (lua_touserdata(L, -1) == (void *)j) {
+            lua_pop(L, 1);
+            lua_pushvalue(L, -1);
+            lua_pushnil(L);
+            lua_rawset(L, t); /* clearing a present field is allowed while traversing */
+        } else {
+            lua_pop(L, 1);
+        }
+    }
+    lua_pop(L, 1);
 }
 
 static void set_string(lua_State *L, const char *key, const char *value)
@@ -48,18 +95,31 @@ static void set_string(lua_State *L, const char *key, const char *value)
     lua_setfield(L, -2, key);
 }
 
-/* Pushes id, request or nil, wait. */
+/* Pushes the headers every request of cfg's client carries. */
+static void push_headers(lua_State *L, const kwa_config_t *cfg, const char *content_type)
+{
+    lua_createtable(L, 0, 4);
+    set_string(L, "api-key", cfg->api_key);
+    /* multipart requests never get here: a client whose I/O is a Lua
+     * transport refuses them when they are submitted, with kind config
+     * (kwa_client_refuse_multipart) */
+    set_string(L, "Content-Type", content_type ? content_type : "application/json");
+    set_string(L, "Accept", "application/json");
+    set_string(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
+}
+
+/* Pushes id, request or nil, wait; with lean (the ngx transport's
+ * blocking calls) id, url, body, method, content_type, timeout,
+ * connect_timeout instead of a request table. */
 int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
-                     const kwa_config_t *cfg)
+                     const kwa_config_t *cfg, int lean)
 {
     double now = kwa_lua_now(), wait;
     const kwa_request_t *req;
     kwa_job_t *job;
 
-    luaL_checkstack(L, 8, NULL);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, j->ref); /* jobs */
-    lua_createtable(L, 0, 9);                  /* jobs, request: made before */
-    job = kwa_dispatch_next(d, now);           /* the machine lets go of a job */
+    luaL_checkstack(L, 10, NULL);
+    job = kwa_dispatch_next(d, now); /* the machine lets go of a job */
     if (job == NULL) {
         wait = kwa_dispatch_wait(d, now);
         lua_pushnil(L);
@@ -70,9 +130,26 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
         return 2;
     }
     req = kwa_job_request(job);
+    /* from here nothing raises but out of memory, after which the
+     * machine is unusable anyway */
+    push_running(L);
     lua_pushlightuserdata(L, job);
-    lua_rawseti(L, -3, ++j->next_id);
-    luaL_getmetatable(L, KWA_LUA_REQUEST); /* jobs, request, mt */
+    lua_pushlightuserdata(L, j);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    j->next_id++;
+    lua_pushlightuserdata(L, job); /* the id */
+    if (lean) {
+        lua_pushstring(L, req->url);
+        lua_pushlstring(L, req->body, req->body_len);
+        lua_pushstring(L, req->method);
+        lua_pushstring(L, req->content_type ? req->content_type : "application/json");
+        lua_pushnumber(L, (lua_Number)cfg->timeout_ms / 1000.0);
+        lua_pushnumber(L, (lua_Number)cfg->connect_timeout_ms / 1000.0);
+        return 7;
+    }
+    lua_createtable(L, 0, 9); /* id, request */
+    luaL_getmetatable(L, KWA_LUA_REQUEST);
     lua_setmetatable(L, -2);
     set_string(L, "op", req->op);
     set_string(L, "method", req->method);
@@ -85,18 +162,22 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
     lua_setfield(L, -2, "connect_timeout");
     lua_pushinteger(L, kwa_job_attempt(job));
     lua_setfield(L, -2, "attempt");
-    lua_createtable(L, 0, 4);                  /* jobs, request, headers */
-    set_string(L, "api-key", cfg->api_key);
-    /* multipart requests never get here: a client whose I/O is a Lua
-     * transport refuses them when they are submitted, with kind config
-     * (kwa_client_refuse_multipart) */
-    set_string(L, "Content-Type", req->content_type ? req->content_type : "application/json");
-    set_string(L, "Accept", "application/json");
-    set_string(L, "User-Agent", "kaleyra-whatsapp/" KWA_VERSION);
+    push_headers(L, cfg, req->content_type);
     lua_setfield(L, -2, "headers");
-    lua_pushinteger(L, j->next_id);            /* jobs, request, id */
-    lua_insert(L, -2);                         /* jobs, id, request */
     return 2;
+}
+
+/* c:job_headers([content_type]) -> the headers table of this client's
+ * requests, as next_job gives it (the ngx transport makes its request
+ * heads from it once per URL). */
+static int client_job_headers(lua_State *L)
+{
+    kwa_lua_client_t *ud = kwa_lua_check_client(L);
+
+    if (ud->client == NULL)
+        luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
+    push_headers(L, kwa_client_config(ud->client), luaL_optstring(L, 2, NULL));
+    return 1;
 }
 
 static const char *const io_names[] = {
@@ -227,26 +308,52 @@ static const char *read_response(lua_State *L, int idx, kwa_outcome_t *o)
     return NULL;
 }
 
-/* report(id, response [, err]) over machine d; pushes nothing. */
+/* The cheap form of an answer, status, body [, retry_after] from idx
+ * (the ngx transport's blocking calls); NULL, or why it is invalid. */
+static const char *read_answer(lua_State *L, int idx, kwa_outcome_t *o)
+{
+    lua_Number status = lua_tonumber(L, idx);
+    size_t len = 0;
+
+    if (!(status >= 100 && status <= 999) || status != (lua_Number)(long)status)
+        return "";
+    if (lua_type(L, idx + 1) != LUA_TSTRING && !lua_isnil(L, idx + 1))
+        return "";
+    o->body = lua_isnil(L, idx + 1) ? "" : lua_tolstring(L, idx + 1, &len);
+    o->body_len = len;
+    o->status = (long)status;
+    o->io = len > KWA_MAX_RESPONSE ? KWA_IO_TOO_LARGE : KWA_IO_ANSWER;
+    if (lua_type(L, idx + 2) == LUA_TSTRING || lua_type(L, idx + 2) == LUA_TNUMBER)
+        o->retry_after = lua_tostring(L, idx + 2); /* a number turns into a string in place */
+    return NULL;
+}
+
+/* report(id, response [, err]) over machine d, or report(id, status,
+ * body [, retry_after]) (a number second); pushes nothing. */
 int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg)
 {
-    lua_Integer id = luaL_checkinteger(L, arg);
     kwa_outcome_t o;
     kwa_job_t *job;
     const char *bad = NULL;
 
-    lua_settop(L, arg + 2);
-    lua_rawgeti(L, LUA_REGISTRYINDEX, j->ref);
-    lua_rawgeti(L, -1, id);
-    job = lua_touserdata(L, -1);
-    if (job == NULL)
+    lua_settop(L, arg + 3);
+    job = lua_touserdata(L, arg);
+    push_running(L);
+    lua_pushvalue(L, arg);
+    lua_rawget(L, -2);
+    if (job == NULL || lua_type(L, arg) != LUA_TLIGHTUSERDATA || lua_touserdata(L, -1) != (void *)j)
         return luaL_argerror(L, arg, "not a running job of this machine");
     lua_pop(L, 1);
+    lua_pushvalue(L, arg);
     lua_pushnil(L);
-    lua_rawseti(L, -2, id);
+    lua_rawset(L, -3);
+    lua_pop(L, 1);
+    j->next_id--;
     memset(&o, 0, sizeof o);
     if (lua_isnil(L, arg + 1))
         read_error(L, arg + 2, &o);
+    else if (lua_type(L, arg + 1) == LUA_TNUMBER)
+        bad = read_answer(L, arg + 1, &o);
     else
         bad = read_response(L, arg + 1, &o);
     if (bad != NULL) {
@@ -280,7 +387,7 @@ static int client_next_job(lua_State *L)
     kwa_lua_client_t *ud = check_external(L);
 
     return kwa_lua_next_job(L, kwa_client_dispatch(ud->client), &ud->jobs,
-                            kwa_client_config(ud->client));
+                            kwa_client_config(ud->client), lua_toboolean(L, 2));
 }
 
 static int client_report(lua_State *L)
@@ -307,6 +414,7 @@ static const luaL_Reg pump_methods[] = {
     {"next_job", client_next_job},
     {"report", client_report},
     {"deliver", client_deliver},
+    {"job_headers", client_job_headers},
     {NULL, NULL},
 };
 

@@ -2,7 +2,7 @@
  * test_dispatch.c - the policy machine (src/kwa_dispatch.c) driven by
  * hand with a fake clock: the classify table row by row, queueing,
  * concurrency, rate pacing, retry scheduling, the Retry-After pause,
- * cancelling on free and callbacks that submit.
+ * reset, cancelling on free and callbacks that submit.
  */
 #include <stdlib.h>
 
@@ -427,6 +427,37 @@ static void test_retry_after_pause(void)
     UNIT_CASE("");
 }
 
+static void test_reset(void)
+{
+    kwa_dispatch_t *d = kwa_dispatch_new(1, 1);
+    kwa_job_t *a;
+
+    UNIT_CASE("reset");
+    n_seen = 0;
+    submit(d, 1);
+    CHECK_INT(kwa_dispatch_reset(d), -1); /* queued */
+    a = start(d, 10, 1);
+    CHECK_INT(kwa_dispatch_reset(d), -1); /* running */
+    answer(d, a, 429, "20", 10);          /* a retry, and a pause until 30 */
+    CHECK_INT(kwa_dispatch_reset(d), -1); /* delayed */
+    a = start(d, 30, 1);
+    answer(d, a, 429, "20", 30); /* retries used up: a pause until 50 */
+    CHECK_INT(kwa_dispatch_reset(d), -1); /* not delivered yet */
+    CHECK_INT(kwa_dispatch_deliver(d), 1);
+    CHECK_INT(kwa_dispatch_reset(d), 0);
+    /* as new: the next request starts at once, the pause forgotten */
+    submit(d, 2);
+    a = start(d, 31, 2);
+    CHECK_INT(job_id(a), 2);
+    CHECK_INT(kwa_job_attempt(a), 1);
+    answer(d, a, 202, NULL, 31);
+    CHECK_INT(kwa_dispatch_deliver(d), 1);
+    CHECK_INT(seen[1].id, 2);
+    CHECK_INT(seen[1].kind, KWA_OK);
+    kwa_dispatch_free(d);
+    UNIT_CASE("");
+}
+
 static void test_cancel_on_free(void)
 {
     kwa_dispatch_t *d = kwa_dispatch_new(2, 2);
@@ -519,6 +550,7 @@ int main(void)
     test_rate();
     test_retries();
     test_retry_after_pause();
+    test_reset();
     test_cancel_on_free();
     test_callbacks_submit();
     UNIT_DONE();

@@ -11,6 +11,8 @@
 --   GET  /log-phase    sends from the log phase: must raise (see error.log)
 --   GET  /log-timer    sends from a timer started in the log phase: must work
 --   GET  /dict?key=k   reads what init_worker and the timer left in the shared dict
+--   POST /sequence     { clients = { options... }, calls = { { client, method, args }... } }:
+--                      calls on several clients of one request, in order
 -- Caveat: a test app, not an example: /run takes any options it is given.
 local whatsapp = require "kaleyra.whatsapp"
 local cjson = require "cjson.safe"
@@ -164,6 +166,33 @@ end
 
 function routes.fast()
   reply(outcome(shared_client():send_text(TEXT)))
+end
+
+-- POST /sequence { clients = { options, ... }, calls = { { client = i,
+-- method = "send_text", args = { ... } }, ... } }: every call on its
+-- client, in order, all clients alive together in this one request.
+-- Answers the outcomes, and how each client and its request cache print.
+function routes.sequence()
+  ngx.req.read_body()
+  local job = cjson.decode(ngx.req.get_body_data() or "")
+  if type(job) ~= "table" then return ngx.exit(400) end
+  local clients, out = {}, { outcomes = {}, clients = {}, caches = {} }
+  for i, o in ipairs(job.clients) do
+    local client, err = whatsapp.new(options(o))
+    if not client then return reply(outcome(nil, err)) end
+    clients[i] = client
+  end
+  for i, call in ipairs(job.calls) do
+    local client = clients[call.client]
+    local args = call.args or {}
+    out.outcomes[i] = outcome(client[call.method](client, args[1], args[2]))
+  end
+  for i, client in ipairs(clients) do
+    out.clients[i] = tostring(client)
+    out.caches[i] = tostring(client._cache)
+    client:close()
+  end
+  reply(out)
 end
 
 function routes.dict()

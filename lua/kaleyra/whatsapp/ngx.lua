@@ -18,6 +18,13 @@
 -- 30 s (less than servers commonly keep them), since an answer lost on a
 -- connection the server has just dropped is reported, not retried.
 --
+-- Cost: a client keeps, per URL (at most 64), the parsed URL and the
+-- request head (request line and every header but Content-Length's
+-- value, M.cache), so a message costs one sock:send of head, length and
+-- body; the answer's head is read line by line (receive "*l") keeping
+-- only Content-Length, Transfer-Encoding, Connection and Retry-After, and
+-- the socket's timeout is set again only after nginx's clock moved.
+--
 -- Caveats: cosockets exist only in some phases; check_phase raises
 -- elsewhere (init, init_worker, set, header/body filters, log), pointing
 -- to ngx.timer.at. Answers larger than 1 MiB are refused, as libcurl's are.
@@ -25,6 +32,9 @@
 -- @module kaleyra.whatsapp.ngx
 
 local M = {}
+
+local find, lower, match, sub = string.find, string.lower, string.match, string.sub
+local floor, max, min = math.floor, math.max, math.min
 
 local MAX_RESPONSE = 1024 * 1024
 local KEEPALIVE_IDLE_MS = 30000 -- below common server keep-alive timeouts
@@ -61,18 +71,19 @@ end
 
 -- Splits an absolute http(s) URL (the C core has already checked it).
 local function parse_url(url)
-  local scheme, authority, path = url:match("^(https?)://([^/?#]+)(.*)$")
+  local scheme, authority, path = match(url, "^(https?)://([^/?#]+)(.*)$")
   if not scheme then return nil end
-  local host, port = authority:match("^%[(.+)%]:?(%d*)$")
-  if not host then host, port = authority:match("^([^:]+):?(%d*)$") end
+  local host, port = match(authority, "^%[(.+)%]:?(%d*)$")
+  if not host then host, port = match(authority, "^([^:]+):?(%d*)$") end
   if not host then return nil end
   local default = scheme == "https" and 443 or 80
   port = tonumber(port) or default
+  local pool = scheme .. "://" .. host .. ":" .. port
   return {
     scheme = scheme, host = host, port = port, path = path ~= "" and path or "/",
-    host_header = port == default and authority:gsub(":%d*$", "") or authority,
-    connect_host = host:find(":", 1, true) and "[" .. host .. "]" or host, -- IPv6
-    pool = scheme .. "://" .. host .. ":" .. port,
+    host_header = port == default and (authority:gsub(":%d*$", "")) or authority,
+    connect_host = find(host, ":", 1, true) and "[" .. host .. "]" or host, -- IPv6
+    pool = pool, connect_opts = { pool = pool },
   }
 end
 
@@ -80,37 +91,60 @@ local function fail(io, message)
   return nil, { io = io, message = message }
 end
 
--- Milliseconds left before deadline (at least 1), or nil once it passed.
-local function remaining_ms(deadline)
-  ngx.update_time()
-  local left = deadline - ngx.now()
+-- Sets sock's timeout to what is left before deadline, unless nginx's
+-- clock still reads `at`, the time it was last set: the clock moves
+-- whenever the worker waits, so no wait happened since and what is left
+-- is what was set. Returns the clock, or nil once the deadline passed.
+local function arm(sock, deadline, at)
+  local now = ngx.now()
+  if now == at then return at end
+  local left = deadline - now
   if left <= 0 then return nil end
-  return math.max(1, math.floor(left * 1000))
+  sock:settimeout(max(1, floor(left * 1000)))
+  return now
 end
 
 local function receive(sock, deadline, pattern)
-  local ms = remaining_ms(deadline)
-  if not ms then return nil, "timeout", "" end
-  sock:settimeout(ms)
+  if not arm(sock, deadline) then return nil, "timeout", "" end
   return sock:receive(pattern)
 end
 
--- Reads the status line and headers. Returns status, headers (names
--- lower-cased, repeated ones joined with ", "), version; or nil, err.
-local function read_head(sock, deadline)
-  local line, err = receive(sock, deadline, "*l")
+-- Reads the status line and headers. Returns status, version, then what
+-- is read of the headers later: content-length's value (a string), true
+-- for "chunked" in transfer-encoding, true for "close" in connection,
+-- retry-after's value (for report(), src/kwa_lua_pump.c), each nil when
+-- absent, a repeated value joined with ", "; then the clock of arm(). Or
+-- nil, err. Nothing else of the head is kept, and no table is made.
+local function join(old, value)
+  return old and old .. ", " .. value or value
+end
+
+local function read_head(sock, deadline, at)
+  at = arm(sock, deadline, at)
+  if not at then return nil, "timeout" end
+  local line, err = sock:receive("*l")
   if not line then return nil, err end
-  local version, status = line:match("^HTTP/(%d%.%d) (%d%d%d)")
-  if not status then return nil, "bad status line" end
-  local headers = {}
+  if not find(line, "^HTTP/%d%.%d %d%d%d") then return nil, "bad status line" end
+  local status, version = tonumber(sub(line, 10, 12)), sub(line, 6, 8)
+  local length, chunked, close, ra
   for _ = 1, 200 do
-    line, err = receive(sock, deadline, "*l")
+    at = arm(sock, deadline, at)
+    if not at then return nil, "timeout" end
+    line, err = sock:receive("*l")
     if not line then return nil, err end
-    if line == "" then return tonumber(status), headers, version end
-    local name, value = line:match("^([^:]+):%s*(.-)%s*$")
-    if name then
-      name = name:lower()
-      headers[name] = headers[name] and headers[name] .. ", " .. value or value
+    if line == "" then return status, version, length, chunked, close, ra, at end
+    local colon = find(line, ":", 1, true)
+    if colon and colon > 1 then
+      local name = lower(sub(line, 1, colon - 1))
+      if name == "content-length" then
+        length = join(length, sub(line, colon + 1)) -- tonumber skips the spaces
+      elseif name == "transfer-encoding" then
+        chunked = chunked or find(lower(line), "chunked", colon + 1, true) ~= nil
+      elseif name == "connection" then
+        close = close or find(lower(line), "close", colon + 1, true) ~= nil
+      elseif name == "retry-after" then
+        ra = join(ra, match(line, "^%s*(.-)%s*$", colon + 1))
+      end
     end
   end
   return nil, "too many header lines"
@@ -162,33 +196,50 @@ local function read_to_close(sock, deadline)
   end
 end
 
-local function serialize(req, u)
-  local body = req.body or ""
-  local lines = { ("%s %s HTTP/1.1"):format(req.method or "POST", u.path), "Host: " .. u.host_header }
-  for name, value in pairs(req.headers or {}) do
-    local lower = name:lower()
-    if lower ~= "host" and lower ~= "content-length" and lower ~= "connection" then
-      lines[#lines + 1] = name .. ": " .. value
-    end
+-- The request's head, everything up to Content-Length's value: the
+-- request line, Host, the headers (the library's four first, in this
+-- order, then any other but Host, Content-Length and Connection),
+-- Connection.
+local FIRST = { "api-key", "Content-Type", "Accept", "User-Agent" }
+local SKIP = { host = true, ["content-length"] = true, connection = true }
+
+local function serialize_head(method, u, headers)
+  headers = headers or {}
+  local lines = { (method or "POST") .. " " .. u.path .. " HTTP/1.1", "Host: " .. u.host_header }
+  local first = {}
+  for _, name in ipairs(FIRST) do
+    first[name] = true
+    if headers[name] ~= nil then lines[#lines + 1] = name .. ": " .. headers[name] end
   end
-  lines[#lines + 1] = "Content-Length: " .. #body
+  for name, value in pairs(headers) do
+    if not first[name] and not SKIP[lower(name)] then lines[#lines + 1] = name .. ": " .. value end
+  end
   lines[#lines + 1] = "Connection: keep-alive"
-  return table.concat(lines, "\r\n") .. "\r\n\r\n" .. body
+  lines[#lines + 1] = "Content-Length: "
+  return table.concat(lines, "\r\n")
 end
 
--- One exchange on one connection. Returns response or nil, err, retry
+-- What one sock:send takes: head, body length, blank line, body. nginx
+-- copies a table's strings before send returns (or yields), so one table
+-- serves every coroutine of the worker.
+local OUT = {}
+
+-- One exchange on one connection. Returns status, body, retry_after (a
+-- string or nil), or nil, err, retry
 -- where retry is true when a pooled connection failed before the request
 -- went out whole (the server dropped it while idle): a server cannot act
 -- on a partial request, so sending it again on a new connection is safe.
 -- Once it went out, a lost answer is reported as sent, as in the
 -- libcurl engine: the service may have accepted the message.
-local function exchange(req, u, deadline, connect_ms)
+local function exchange(u, head, method, body, deadline, connect_ms)
   local sock = ngx.socket.tcp()
-  local ms = remaining_ms(deadline) or 1
-  sock:settimeouts(math.min(connect_ms, ms), ms, ms)
-  local ok, err = sock:connect(u.connect_host, u.port, { pool = u.pool })
+  local at = ngx.now()
+  local left = deadline - at
+  local ms = left > 0 and max(1, floor(left * 1000)) or 1
+  sock:settimeouts(min(connect_ms, ms), ms, ms)
+  local ok, err = sock:connect(u.connect_host, u.port, u.connect_opts)
   if not ok then
-    local hint = err and err:find("no resolver", 1, true)
+    local hint = err and find(err, "no resolver", 1, true)
       and " (add a `resolver` directive to nginx.conf)" or ""
     return fail(err == "timeout" and "timeout_unsent" or "connect_failed",
       ("could not connect to %s:%s: %s%s"):format(u.host, u.port, tostring(err), hint))
@@ -203,8 +254,10 @@ local function exchange(req, u, deadline, connect_ms)
     end
   end
 
+  OUT[1], OUT[2], OUT[3], OUT[4] = head, #body, "\r\n\r\n", body
   local bytes
-  bytes, err = sock:send(serialize(req, u))
+  bytes, err = sock:send(OUT)
+  OUT[1], OUT[4] = nil, nil -- the key and the message are not kept
   if not bytes then
     sock:close()
     if reused then return nil, nil, true end
@@ -220,24 +273,23 @@ local function exchange(req, u, deadline, connect_ms)
     return fail(err == "timeout" and "timeout_sent" or "closed_sent", "sending the request failed: " .. tostring(err))
   end
 
-  local status, headers, version
+  local status, version, length, chunked, close, ra
   repeat -- skip interim 1xx answers
-    status, headers, version = read_head(sock, deadline)
+    status, version, length, chunked, close, ra, at = read_head(sock, deadline, at)
   until not status or status >= 200 or status == 101
   if not status then
     sock:close()
-    err = headers
+    err = version
     if err == "timeout" then return fail("timeout_sent", "no answer within the timeout") end
     if err == "closed" then return fail("closed_sent", "the connection closed before an answer came") end
     if err == "bad status line" or err == "too many header lines" then return fail("not_http", err) end
     return fail("closed_sent", "reading the answer failed: " .. tostring(err))
   end
 
-  local body, length = "", headers["content-length"]
-  local te = headers["transfer-encoding"]
-  if req.method == "HEAD" or status == 204 or status == 304 then
+  body = ""
+  if method == "HEAD" or status == 204 or status == 304 then
     body = ""
-  elseif te and te:lower():find("chunked", 1, true) then
+  elseif chunked then
     body, err = read_chunked(sock, deadline)
   elseif length then
     length = tonumber(length)
@@ -246,11 +298,15 @@ local function exchange(req, u, deadline, connect_ms)
     elseif length > MAX_RESPONSE then
       body, err = nil, "too big"
     elseif length > 0 then
-      body, err = receive(sock, deadline, length)
+      if arm(sock, deadline, at) then
+        body, err = sock:receive(length)
+      else
+        body, err = nil, "timeout"
+      end
     end
   else
     body, err = read_to_close(sock, deadline)
-    headers.connection = "close"
+    close = true
   end
   if not body then
     sock:close()
@@ -260,32 +316,99 @@ local function exchange(req, u, deadline, connect_ms)
     return fail("not_http", "the answer could not be read: " .. tostring(err))
   end
 
-  local conn = (headers.connection or ""):lower()
-  if version == "1.1" and not conn:find("close", 1, true) then
+  if version == "1.1" and not close then
     sock:setkeepalive(KEEPALIVE_IDLE_MS)
   else
     sock:close()
   end
-  return { status = status, body = body, headers = headers }
+  return status, body, ra
+end
+
+local CACHED_URLS = 64 -- a client's URLs are few; more (ids in paths) start afresh
+
+-- u and head from the cache, or made and cached; nil, err for a bad URL.
+-- headers_of(ct) gives the headers when none came with the request.
+local function from_cache(cache, url, method, ct, headers)
+  local urls = cache.urls
+  local e = urls[url]
+  if not e then
+    local u = parse_url(url)
+    if not u then return nil, fail("bad_url", "not an http(s) URL: " .. tostring(url)) end
+    if cache.n >= CACHED_URLS then
+      urls = {}
+      cache.urls, cache.n = urls, 0
+    end
+    e = { u = u, heads = {} }
+    urls[url], cache.n = e, cache.n + 1
+  end
+  local by_ct = e.heads[method]
+  if not by_ct then
+    by_ct = {}
+    e.heads[method] = by_ct
+  end
+  local head = by_ct[ct]
+  if not head then
+    head = serialize_head(method, e.u, headers or cache.headers_of(ct))
+    by_ct[ct] = head
+  end
+  return e.u, head
+end
+
+-- Sends body to u with head: retries on a fresh connection when a pooled
+-- one refused the request (the server closed it while idle).
+local function perform(u, head, method, body, timeout, connect_timeout)
+  ngx.update_time()
+  local deadline = ngx.now() + (timeout or 30)
+  local connect_ms = max(1, floor((connect_timeout or 10) * 1000))
+  for _ = 1, 3 do
+    local status, b, ra = exchange(u, head, method, body, deadline, connect_ms)
+    if status or b then return status, b, ra end -- ra is retry when status is nil
+  end
+  return fail("closed_unsent", "pooled connections kept closing")
 end
 
 --- The transport function: request table in, response table out.
 -- request: { method, url, headers, body, timeout, connect_timeout }
 -- (seconds). Returns { status, body, headers } or nil and an outcome
--- { io = ..., message } (see the file's header).
-function M.request(req)
-  local u = parse_url(req.url or "")
-  if not u then return fail("bad_url", "not an http(s) URL: " .. tostring(req.url)) end
-  ngx.update_time()
-  local deadline = ngx.now() + (req.timeout or 30)
-  local connect_ms = math.max(1, math.floor((req.connect_timeout or 10) * 1000))
-  -- A pooled connection the server closed while idle may refuse the
-  -- request: try again on a fresh connection.
-  for _ = 1, 3 do
-    local res, err, retry = exchange(req, u, deadline, connect_ms)
-    if not retry then return res, err end
+-- { io = ..., message } (see the file's header); headers holds only
+-- ["retry-after"], the one header the library reads. cache (optional, M.cache): where the requests of one
+-- client keep each URL's parts and request head.
+function M.request(req, cache)
+  local url, method = req.url or "", req.method or "POST"
+  local u, head
+  if cache then
+    local h = req.headers
+    u, head = from_cache(cache, url, method, h and h["Content-Type"] or "", h)
+    if not u then return nil, head end
+  else
+    u = parse_url(url)
+    if not u then return fail("bad_url", "not an http(s) URL: " .. tostring(req.url)) end
+    head = serialize_head(method, u, req.headers)
   end
-  return fail("closed_unsent", "pooled connections kept closing")
+  local status, body, ra = perform(u, head, method, req.body or "", req.timeout, req.connect_timeout)
+  if not status then return nil, body end
+  return { status = status, body = body, headers = { ["retry-after"] = ra } }
+end
+
+--- The cheap form, for a blocking call's job (a Batch's next_job(true)):
+-- M.send(cache, url, body, method, content_type, timeout, connect_timeout)
+-- -> status, body, retry_after (or nil), what report(id, ...) takes; or
+-- nil and an outcome. A message then costs one send of the cached head,
+-- its length and body, and no table.
+function M.send(cache, url, body, method, ct, timeout, connect_timeout)
+  local u, head = from_cache(cache, url, method, ct)
+  if not u then return nil, head end
+  return perform(u, head, method, body, timeout, connect_timeout)
+end
+
+--- A cache for M.request and M.send, one per client: each URL's parts and
+-- request heads, by method and Content-Type (at most 64 URLs, then it
+-- starts afresh). headers_of(content_type) returns the client's request
+-- headers (api-key, Content-Type, Accept, User-Agent). The heads hold the
+-- api key: the cache prints as its name alone.
+function M.cache(headers_of)
+  return setmetatable({ n = 0, urls = {}, headers_of = headers_of },
+    { __tostring = function() return "kaleyra.whatsapp.ngx cache" end })
 end
 
 return M

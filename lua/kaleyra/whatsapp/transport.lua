@@ -32,9 +32,12 @@
 --   The older { kind = "network"|"timeout"|"tls"|"protocol", sent, message }
 --   and plain strings are still read (translated in src/kwa_lua_pump.c).
 --
--- Concurrency: inside nginx each job runs in its own light thread
--- (ngx.thread.spawn), so a send_many keeps `concurrency` requests in
--- flight; with a user's function jobs run one at a time. Every blocking
+-- Concurrency: inside nginx each job of a send_many or poll runs in its
+-- own light thread (ngx.thread.spawn), so `concurrency` requests are in
+-- flight; a blocking call's one job runs in the calling coroutine, in the
+-- cheap forms of next_job and report (values, no tables), and the client
+-- keeps each URL's request head (ngx.lua's cache). With a user's
+-- function jobs run one at a time, each with a fresh request table. Every blocking
 -- call and every send_many has a machine of its own, so a client shared
 -- by all requests of a worker (made at module level) is safe: a call only
 -- ever pumps the jobs it submitted. submit/poll use the client's shared
@@ -108,23 +111,23 @@ local function wait_any(threads, sleep_for, failure)
 end
 
 -- Starts every job the machine lets start, each in a light thread.
-local function start_jobs(src, threads, failure)
+local function start_jobs(src, threads, failure, cache)
   while true do
     local id, req = src:next_job()
     if not id then return req end
     threads[#threads + 1] = ngx.thread.spawn(function()
-      local ok, err = pcall(function() src:report(id, ngx_transport.request(req)) end)
+      local ok, err = pcall(function() src:report(id, ngx_transport.request(req, cache)) end)
       if not ok then failure[1] = failure[1] or err end
     end)
   end
 end
 
 -- Inside nginx: jobs run concurrently in light threads of this request.
-local function run_threads(src)
+local function run_threads(src, cache)
   local threads, failure = {}, {}
   local ok, err = pcall(function()
     while not src:step() do
-      local wait = start_jobs(src, threads, failure)
+      local wait = start_jobs(src, threads, failure, cache)
       if #threads > 0 then
         threads = wait_any(threads, wait, failure)
       elseif wait then
@@ -140,9 +143,36 @@ local function run_threads(src)
   end
 end
 
--- Pumps src (a Batch) until it has finished.
-local function run(self, src)
-  if self._ngx then return run_threads(src) end
+-- Inside nginx, a blocking call's one job: run in the calling coroutine
+-- itself, with no light thread, closure or pcall, in the cheap forms of
+-- next_job and report (values, not tables; see kwa_lua_pump.c). Its
+-- retries come from the machine as another next_job after their wait.
+-- The batch was just made with its one message submitted: the first
+-- step() would have nothing to deliver; a one-shot batch's report()
+-- delivers and says whether it has finished.
+local function run_inline(src, cache)
+  local send = ngx_transport.send
+  local finished
+  repeat
+    local id, url, body, method, ct, timeout, connect_timeout = src:next_job(true)
+    if id then
+      finished = src:report(id, send(cache, url, body, method, ct, timeout, connect_timeout))
+    elseif url then -- nothing may start before this many seconds
+      ngx.sleep(url)
+      finished = src:step()
+    else
+      error("kaleyra.whatsapp: nothing to run, yet the batch has not finished", 0)
+    end
+  until finished
+end
+
+-- Pumps src (a Batch) until it has finished. one: src holds a single
+-- message (a blocking call), so at most one job runs at a time.
+local function run(self, src, one)
+  if self._ngx then
+    if one then return run_inline(src, self._cache) end
+    return run_threads(src, self._cache)
+  end
   return run_one_by_one(self, src)
 end
 
@@ -181,23 +211,32 @@ local function message_of(name, op, msg, second)
   return t
 end
 
--- Checks what the engine's calls check, then makes the one-shot batch.
+-- Checks what the engine's calls check, then makes the one-shot batch,
+-- renewing a spent one of this client when there is one.
 local function prepare(self, name, op, msg, second)
   msg = message_of(name, op, msg, second)
-  local ok, call, err = pcall(self._core.one, self._core, op.name, msg)
+  local spare, spent = self._spare, nil
+  local n = #spare
+  if n > 0 then spent, spare[n] = spare[n], nil end
+  local ok, call, err = pcall(self._core.one, self._core, op.name, msg, spent)
   if not ok then error(unplace(call), 4) end -- at the caller's line, as the engine's calls do
   return call, err
 end
+
+-- How many spent one-shot batches a client keeps for its next calls
+-- (one per call running at the same time, up to this many).
+local SPARE = 8
 
 local function send_op(self, name, op, msg, second)
   check_open(self)
   if self._ngx then ngx_transport.check_phase(name, 3) end
   local call, err = prepare(self, name, op, msg, second)
   if not call then return nil, err end
-  run(self, call)
+  run(self, call, true)
   local res
-  res, err = call:result()
-  call:close()
+  res, err = call:result("spend") -- frees the call; the handle may serve the next one
+  local spare = self._spare
+  if #spare < SPARE then spare[#spare + 1] = call end
   return res, err
 end
 
@@ -272,7 +311,7 @@ function methods:poll(timeout)
   if self._ngx then
     self._threads = self._threads or {}
     local failure = {}
-    local wait = start_jobs(c, self._threads, failure)
+    local wait = start_jobs(c, self._threads, failure, self._cache)
     if #self._threads > 0 and timeout > 0 then
       self._threads = wait_any(self._threads, wait and math.min(wait, timeout) or timeout, failure)
     elseif wait and timeout > 0 then
@@ -301,6 +340,7 @@ function methods:close()
   if getmetatable(self) ~= Client then check_open(self) end
   if self._core then self._core:close() end
   self._core = nil
+  self._spare = {} -- spent batches: collected, as every Batch
 end
 Client.__close = methods.close
 
@@ -319,9 +359,11 @@ end
 --- Wraps an open external C client (core.new with _external, which
 -- validated opts). transport is "ngx" or a function.
 function M.new(c, transport, opts)
-  local self = setmetatable({ _core = c, _sid = opts.sid }, Client)
+  local self = setmetatable({ _core = c, _sid = opts.sid, _spare = {} }, Client)
   if transport == "ngx" then
+    -- each URL's parts and request head (with the key: never printed)
     self._name, self._ngx = "ngx", true
+    self._cache = ngx_transport.cache(function(ct) return c:job_headers(ct) end)
   else
     self._name, self._send, self._sleep = "function", transport, sleeper()
   end
