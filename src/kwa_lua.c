@@ -147,6 +147,10 @@ static void push_success(lua_State *L, const kwa_result_t *r, kwa_answer_t op)
         set_string(L, "message", r->message);
         set_string(L, "message_id", r->message_id);
     }
+    if (r->raw == NULL && r->body != NULL) { /* no memory for the bytes: decode now */
+        kwa_lua_push_json(L, r->body);
+        lua_setfield(L, -2, "body");
+    }
     kwa_rawgetp(L, LUA_REGISTRYINDEX, &result_mt_key); /* res, mt */
     if (r->raw != NULL) {
         lua_rawgeti(L, -1, 1);                           /* res, mt, raw */

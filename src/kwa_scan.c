@@ -148,6 +148,9 @@ static int string(cursor_t *c, kwa_span_t *sp, int *plain)
 
     *plain = 1;
     for (;;) {
+        while (end - p >= 4 && (byte_class[p[0]] | byte_class[p[1]] | byte_class[p[2]] |
+                                byte_class[p[3]]) == 0)
+            p += 4; /* plain ASCII, four at a time */
         while (p < end && byte_class[*p] == 0)
             p++;
         if (p >= end)
