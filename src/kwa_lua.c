@@ -66,15 +66,16 @@ static void set_number(lua_State *L, const char *key, lua_Number v)
  * table with rawset (so later reads are plain field reads and pairs(res)
  * shows it from then on) and returns it.
  *
- * The bytes wait in a weak-keyed side table (KWA_LUA_RESULT_RAW, also
+ * The bytes wait in a weak-keyed side table (the metatable's [1], and
  * __index's upvalue): result table -> string. A private key inside the
- * result would cost the same (one table insert) but would show in
+ * result would cost about the same (one table insert) but would show in
  * pairs(res) and break code that copies or encodes a result (the CLI's
  * output does both); the side table keeps res's keys exactly the
  * documented fields, and its entry goes when the result is collected.
- * The string is a Lua value, so a result outlives its client.
+ * The string is a Lua value, so a result outlives its client. The
+ * metatable is found by the address of result_mt_key in the registry: no
+ * string to hash on the hot path.
  */
-/* Registry keys by address: no string to hash on the hot path. */
 static const char result_mt_key = 'm';
 
 static int result_index(lua_State *L)
