@@ -55,7 +55,9 @@ int main(int argc, char **argv)
     }
     rc = kwa_client_call(client, argv[1], fields, &res);
     if (rc == 0) {
-        answer = res.body ? cJSON_PrintUnformatted(res.body) : NULL;
+        const cJSON *body = kwa_result_body(&res); /* decoded on first use */
+
+        answer = body ? cJSON_PrintUnformatted(body) : NULL;
         printf("ok %ld %s\n", res.status, answer ? answer : "");
         cJSON_free(answer);
     } else if (res.status != 0) {

@@ -67,6 +67,29 @@ for _, doc in ipairs { "send-text-message", "send-cta-url-button-message", "send
     end
   end
 end
+-- the shapes the 2xx scanner (src/kwa_scan.c) must read as cJSON does:
+-- byte 0 is the answer kind (0 message, 1 success, 4 media, 5 json)
+local SCAN = {
+  { "scan-typical", 0, 202, '{"code":"WA202","message":"Request Accepted","data":{"message_id":"A0000000000000000000"},"error":{}}' },
+  { "scan-nested-code", 0, 202, '{"data":{"code":"X","message":"in data","message_id":"M"},"error":{"code":"E"},"code":"WA202"}' },
+  { "scan-code-in-string", 0, 202, '{"note":"\\"code\\":\\"X\\"","list":[{"code":"A"}],"code":"B"}' },
+  { "scan-duplicates", 0, 202, '{"code":1,"code":"B","data":[1],"data":{"message_id":"M"}}' },
+  { "scan-escapes", 0, 202, '{"x":"a\\b\\"\\u00e9\\ud83d\\ude00","co\\u0064e":"X","message":"caf\\u00e9"}' },
+  { "scan-whitespace", 0, 202, ' \r\n\t{ "code" :\t"A" ,\n"data" : { "message_id" : "M" } }\n ' },
+  { "scan-numbers", 0, 202, '{"a":-0,"b":1.5e+10,"c":1e400,"d":01,"e":123456789012345678901234567890123456789,"code":"C"}' },
+  { "scan-success", 1, 200, '{"success":true,"success":false}' },
+  { "scan-success-false", 1, 200, '{"success":false,"error":"no"}' },
+  { "scan-media", 4, 200, '{"id":"","data":{"id":"D"}}' },
+  { "scan-media-none", 4, 200, '{"id":7}' },
+  { "scan-json", 5, 200, '{"id":"F","name":"flow"}' },
+  { "scan-deep", 0, 202, '{"x":' .. ("["):rep(70) .. ("]"):rep(70) .. ',"code":"C"}' },
+  { "scan-bom-trailing", 0, 202, '\xEF\xBB\xBF{"code":"A"} x' },
+}
+for _, seed in ipairs(SCAN) do
+  local name, kind, status, body = table.unpack(seed)
+  write(("%s/response/%s"):format(OUT, name), string.char(kind, status >> 8, status & 0xFF) .. body)
+  count = count + 1
+end
 print("response seeds: " .. count)
 
 -- ---- requests: fields in fuzz_request.c's order, NUL-separated ----

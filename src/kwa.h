@@ -62,14 +62,30 @@ typedef struct kwa_result {
     char message_id[128]; /* send: data.message_id, or "" */
     char field[64];       /* validation/config: the offending field, or "" */
     char message[512];    /* human-readable; never contains the API key */
-    cJSON *body;          /* owned: the decoded answer, NULL if not JSON */
-    const cJSON *details; /* borrowed from body: its "error" member, or NULL */
-    char *raw;            /* owned: the answer's bytes when not JSON, or NULL */
+    /* The answer itself. Read it with kwa_result_body(): a successful
+     * answer of a sending, success or upload operation (everything but
+     * the Flow reads of KWA_ANSWER_JSON) is not decoded until asked. */
+    cJSON *body;          /* owned: the decoded answer; NULL if not JSON,
+                             empty, or not decoded yet */
+    const cJSON *details; /* borrowed from body: its "error" member, or NULL
+                             (set whenever body is) */
+    char *raw;            /* owned: the answer's bytes, NUL-terminated, when
+                             the answer is not JSON, and for every non-empty
+                             successful answer other than KWA_ANSWER_JSON
+                             ones (whether or not body is decoded yet);
+                             NULL otherwise */
     size_t raw_len;
 } kwa_result_t;
 
 /*** Frees body and raw and zeroes the struct. NULL and zeroed structs are fine. */
 void kwa_result_free(kwa_result_t *res);
+
+/*** The decoded answer (borrowed from res; freed by kwa_result_free), or
+ * NULL when it is empty or not JSON (its bytes are then in res->raw). The
+ * first call decodes res->raw if body is not decoded yet and keeps the tree
+ * in res->body (setting res->details too), so later calls cost nothing.
+ * NULL res is fine. */
+const cJSON *kwa_result_body(kwa_result_t *res);
 
 /* Client settings. Strings are copied by kwa_client_new(). */
 typedef struct kwa_options {

@@ -173,8 +173,44 @@ double kwa_retry_delay(const kwa_result_t *res, int attempts, int max_retries,
 
 /* Interprets an HTTP answer (status, body bytes) into res, releasing what
  * res held before. Never fails on bad input: a body that is not JSON is
- * kept in res->raw. Returns 0 if res->kind == KWA_OK, else -1. */
+ * kept in res->raw. Returns 0 if res->kind == KWA_OK, else -1.
+ *
+ * A successful answer of a message, success or media operation keeps its
+ * bytes in res->raw; its fields are read by kwa_scan_answer() without a
+ * tree when it can, and res->body stays NULL until kwa_result_body()
+ * (kwa.h). Anything else (errors, KWA_ANSWER_JSON, bodies the scanner
+ * leaves to cJSON) builds res->body at once, as before. */
 int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
                        const char *body, size_t len);
+/* The same without the scanner: always cJSON, as the library did before
+ * it. For the differential tests and fuzzer: both must give equal results. */
+int kwa_response_parse_tree(kwa_result_t *res, kwa_answer_t op, long status,
+                            const char *body, size_t len);
+
+/* ---- the 2xx answer scanner (kwa_scan.c) ---- */
+
+/* Bytes inside the scanned body (not NUL-terminated); s NULL: absent, or
+ * not a string. */
+typedef struct kwa_span {
+    const char *s;
+    size_t len;
+    int ascii; /* 1 if every byte is ASCII: valid UTF-8 without a check */
+} kwa_span_t;
+
+/* What a successful answer's result needs, as cJSON would read it:
+ * GetObjectItemCaseSensitive on the top-level object (code, message, id,
+ * success) and on its "data" member (data.id, data.message_id). */
+typedef struct kwa_scan {
+    kwa_span_t code, message, id;
+    kwa_span_t data_id, data_message_id;
+    int success; /* "success": 1 true, 0 false, -1 absent or anything else */
+} kwa_scan_t;
+
+/* Fills out from body in one pass, without allocating. 0 if body is one
+ * JSON object that cJSON_ParseWithLength() reads to the same members; -1
+ * if it is not or the scanner cannot be sure (escapes in the members it
+ * takes, control characters, very long numbers, deep nesting: see the
+ * file's comment), and then the caller must use cJSON. */
+int kwa_scan_answer(const char *body, size_t len, kwa_scan_t *out);
 
 #endif /* KWA_CORE_H */

@@ -21,6 +21,8 @@
 #define KWA_LUA_ARRAY "kaleyra.whatsapp.array_mt"
 #define KWA_LUA_REQUEST "kaleyra.whatsapp.Request"
 #define KWA_LUA_BATCH "kaleyra.whatsapp.Batch"
+#define KWA_LUA_RESULT "kaleyra.whatsapp.Result" /* a success: body decoded when read */
+#define KWA_LUA_TREE "kaleyra.whatsapp.JsonBox"
 #define KWA_LUA_MAX_DEPTH KWA_MAX_DEPTH
 #define KWA_LUA_MAX_STRING (1024 * 1024)
 
@@ -71,7 +73,9 @@ typedef struct kwa_lua_saved {
 /* Checks arg 1 is an open client; raises otherwise. */
 kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
 /* Pushes the Lua shape of r: a result table (1), or nil, err (2). Raises
- * a memory error for KWA_NOMEM. */
+ * a memory error for KWA_NOMEM. A success of a message, success or media
+ * operation gets the KWA_LUA_RESULT metatable: its body is decoded from
+ * r->raw when res.body is first read. */
 int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op);
 /* Pushes just the error table of a failed r. */
 void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
@@ -82,6 +86,9 @@ void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
  * module table on top by kwa_lua_codec_module. */
 void kwa_lua_codec_methods(lua_State *L);
 void kwa_lua_codec_module(lua_State *L);
+/* Pushes a new userdata owning a cJSON tree (*box, NULL at first), freed
+ * at its __gc, so a raise between parsing and freeing never leaks it. */
+cJSON **kwa_lua_tree_box(lua_State *L);
 
 /* ---- kwa_lua_send.c ---- */
 

@@ -136,8 +136,6 @@ static int parse(lua_State *L)
     return kwa_lua_push_result(L, res, op->answer);
 }
 
-#define KWA_LUA_TREE "kaleyra.whatsapp.JsonBox"
-
 static int tree_gc(lua_State *L)
 {
     cJSON **tree = luaL_checkudata(L, 1, KWA_LUA_TREE);
@@ -148,7 +146,7 @@ static int tree_gc(lua_State *L)
 }
 
 /* A userdata owning a cJSON tree, so a raise never leaks it. */
-static cJSON **new_tree_box(lua_State *L)
+cJSON **kwa_lua_tree_box(lua_State *L)
 {
     cJSON **tree = kwa_newuserdata(L, sizeof *tree);
 
@@ -166,7 +164,7 @@ static int json_encode(lua_State *L)
 
     luaL_checkany(L, 1);
     memset(&err, 0, sizeof err);
-    tree = new_tree_box(L);
+    tree = kwa_lua_tree_box(L);
     if (kwa_lua_to_json(L, 1, "value", tree, &err) != 0)
         return kwa_lua_push_result(L, &err, KWA_ANSWER_MESSAGE);
     text = cJSON_PrintUnformatted(*tree);
@@ -181,7 +179,7 @@ static int json_decode(lua_State *L)
 {
     size_t len;
     const char *text = luaL_checklstring(L, 1, &len);
-    cJSON **tree = new_tree_box(L);
+    cJSON **tree = kwa_lua_tree_box(L);
 
     *tree = cJSON_ParseWithLength(text, len);
     if (*tree == NULL) {

@@ -37,6 +37,27 @@ static inline void kwa_setfuncs(lua_State *L, const luaL_Reg *f)
     ((idx) > 0 || (idx) <= LUA_REGISTRYINDEX ? (idx) : lua_gettop(L) + (idx) + 1)
 #endif
 
+#if LUA_VERSION_NUM >= 502
+#define kwa_rawgetp(L, idx, p) ((void)lua_rawgetp((L), (idx), (p)))
+#define kwa_rawsetp(L, idx, p) lua_rawsetp((L), (idx), (p))
+#else
+/* t[p] with p a light userdata, without metamethods. */
+static inline void kwa_rawgetp(lua_State *L, int idx, const void *p)
+{
+    idx = kwa_absindex(L, idx);
+    lua_pushlightuserdata(L, (void *)p);
+    lua_rawget(L, idx);
+}
+/* t[p] = the value on top (popped). */
+static inline void kwa_rawsetp(lua_State *L, int idx, const void *p)
+{
+    idx = kwa_absindex(L, idx);
+    lua_pushlightuserdata(L, (void *)p);
+    lua_insert(L, -2);
+    lua_rawset(L, idx);
+}
+#endif
+
 #if LUA_VERSION_NUM >= 503
 #define kwa_isinteger(L, idx) lua_isinteger((L), (idx))
 #else

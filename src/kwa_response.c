@@ -11,6 +11,14 @@
  * accepted message as failed invites a duplicate send; in that case the
  * code and message_id are picked out of the text leniently. Non-JSON
  * error bodies (a proxy's HTML page) are kept in res->raw.
+ *
+ * The hot path: a 2xx answer of a message, success or media operation is
+ * read by kwa_scan_answer() (kwa_scan.c) without building a tree, and its
+ * bytes are kept in res->raw for kwa_result_body() to decode if anyone
+ * asks. Whenever the scanner is unsure, or the answer turns out to be a
+ * failure (success: false, an upload without an id), the cJSON path below
+ * (kwa_response_parse_tree) decides, so results never differ; the
+ * differential tests and fuzz/fuzz_response.c check that they do not.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -196,8 +204,8 @@ static int success(kwa_result_t *res, kwa_answer_t op)
     return 0;
 }
 
-int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
-                       const char *body, size_t len)
+static int parse_tree(kwa_result_t *res, kwa_answer_t op, long status,
+                      const char *body, size_t len)
 {
     kwa_result_free(res);
     res->status = status;
@@ -228,4 +236,72 @@ int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
         kwa_fail(res, res->kind, NULL, "HTTP %ld with %s body", status,
                  res->body ? "an unexpected" : len ? "a non-JSON" : "an empty");
     return -1;
+}
+
+/* Copies a scanned string as copy_member copies a cJSON one: only valid
+ * UTF-8 (the scanner took it only if it had no escape, so its bytes are
+ * what cJSON's valuestring would hold). */
+static void copy_span(char *dst, size_t cap, kwa_span_t sp)
+{
+    if (sp.s != NULL && (sp.ascii || kwa_utf8_count(sp.s, sp.len) >= 0))
+        kwa_copy_text(dst, cap, sp.s, sp.len);
+}
+
+/* 1 if every successful answer of op keeps its bytes (see kwa.h: raw). */
+static int lazy_kind(kwa_answer_t op, long status)
+{
+    return status >= 200 && status < 300 && op != KWA_ANSWER_JSON;
+}
+
+/* The hot path: 0 with res filled as parse_tree would fill it (but body
+ * left for kwa_result_body), or -1 to let parse_tree decide. */
+static int parse_scanned(kwa_result_t *res, kwa_answer_t op, long status,
+                         const char *body, size_t len)
+{
+    kwa_scan_t sc;
+
+    if (kwa_scan_answer(body, len, &sc) != 0)
+        return -1;
+    if (op == KWA_ANSWER_SUCCESS && sc.success == 0)
+        return -1; /* success: false is an error: the tree path words it */
+    kwa_result_free(res);
+    res->status = status;
+    res->sent = 1;
+    if (op == KWA_ANSWER_MEDIA) {
+        copy_span(res->message_id, sizeof res->message_id, sc.id);
+        if (res->message_id[0] == '\0')
+            copy_span(res->message_id, sizeof res->message_id, sc.data_id);
+        if (res->message_id[0] == '\0')
+            return -1; /* no media id: an error, the tree path words it */
+    } else if (op == KWA_ANSWER_MESSAGE) {
+        copy_span(res->message_id, sizeof res->message_id, sc.data_message_id);
+    } else {
+        res->success = sc.success == 1;
+    }
+    keep_raw(res, body, len);
+    if (res->raw == NULL)
+        return -1; /* out of memory: the tree path fails as it always has */
+    copy_span(res->code, sizeof res->code, sc.code);
+    copy_span(res->message, sizeof res->message, sc.message);
+    return 0;
+}
+
+int kwa_response_parse_tree(kwa_result_t *res, kwa_answer_t op, long status,
+                            const char *body, size_t len)
+{
+    int rc = parse_tree(res, op, status, body, len);
+
+    /* a success keeps its bytes whichever path read it: res.body in Lua
+     * is decoded from them, and pairs(res) is the same for every answer */
+    if (rc == 0 && lazy_kind(op, status) && len > 0 && res->raw == NULL)
+        keep_raw(res, body, len);
+    return rc;
+}
+
+int kwa_response_parse(kwa_result_t *res, kwa_answer_t op, long status,
+                       const char *body, size_t len)
+{
+    if (lazy_kind(op, status) && len > 0 && parse_scanned(res, op, status, body, len) == 0)
+        return 0;
+    return kwa_response_parse_tree(res, op, status, body, len);
 }

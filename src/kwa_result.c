@@ -1,6 +1,7 @@
 /*
  * kwa_result.c - the result/error value every call fills: filling it with
- * an error, copying text into its fixed buffers, releasing it.
+ * an error, copying text into its fixed buffers, decoding its answer on
+ * demand (kwa_result_body), releasing it.
  *
  * Messages are built only from the library's own words and field names,
  * never from the caller's values, so no phone number, message text or API
@@ -33,6 +34,19 @@ void kwa_result_free(kwa_result_t *res)
     cJSON_Delete(res->body);
     free(res->raw);
     memset(res, 0, sizeof *res);
+}
+
+const cJSON *kwa_result_body(kwa_result_t *res)
+{
+    if (res == NULL)
+        return NULL;
+    if (res->body == NULL && res->raw != NULL) {
+        /* a body that is not JSON is parsed again on each call: rare, and
+         * it keeps kwa_result_t free of a "tried already" flag */
+        res->body = cJSON_ParseWithLength(res->raw, res->raw_len);
+        res->details = cJSON_GetObjectItemCaseSensitive(res->body, "error");
+    }
+    return res->body;
 }
 
 void kwa_copy_text(char *dst, size_t cap, const char *s, size_t len)

@@ -32,7 +32,7 @@ static const struct {
     kwa_kind_t kind;
     int retryable;
     const char *code, *message_id, *message; /* message ANY: non-empty */
-    int raw;     /* the bytes are kept in raw */
+    int raw;     /* not JSON: the bytes are kept in raw, and body is NULL */
     int success; /* res->success */
 } rows[] = {
     /* documented codes */
@@ -238,16 +238,23 @@ static void check_row(size_t i)
         CHECK(res.message[0] != '\0');
     else
         CHECK_STR(res.message, rows[i].message);
-    if (rows[i].raw) {
+    /* a success keeps its bytes (its body is decoded when asked), and so
+     * does any answer that is not JSON */
+    if (rows[i].raw || (rows[i].rc == 0 && rows[i].len > 0)) {
         CHECK_NOT_NULL(res.raw);
         CHECK_INT(res.raw_len, rows[i].len);
         CHECK(res.raw != NULL && memcmp(res.raw, rows[i].body, rows[i].len) == 0);
-        CHECK_NULL(res.body);
-        CHECK_NULL(res.details);
     } else {
         CHECK_NULL(res.raw);
         CHECK_INT(res.raw_len, 0);
-        CHECK(rows[i].len == 0 || res.body != NULL);
+    }
+    if (rows[i].raw) {
+        CHECK_NULL(res.body);
+        CHECK_NULL(kwa_result_body(&res));
+        CHECK_NULL(res.details);
+    } else if (rows[i].len > 0) {
+        CHECK_NOT_NULL(kwa_result_body(&res));
+        CHECK(res.body == kwa_result_body(&res)); /* decoded once, then kept */
     }
     /* what is copied is valid UTF-8, always terminated */
     CHECK(kwa_utf8_count(res.code, strlen(res.code)) >= 0);
@@ -304,9 +311,18 @@ static void test_reuse(void)
     kwa_response_parse(&res, MSG, 502, B("<html>"));
     CHECK_NOT_NULL(res.raw);
     kwa_response_parse(&res, SUC, 200, B("{\"success\":true}"));
-    CHECK_NULL(res.raw);
-    CHECK_INT(res.raw_len, 0);
+    CHECK_INT(res.raw_len, 16); /* the new answer's bytes, for its body */
+    CHECK(res.raw != NULL && strcmp(res.raw, "{\"success\":true}") == 0);
+    CHECK_NULL(res.body);
     CHECK_INT(res.success, 1);
+
+    UNIT_CASE("reuse: a decoded body, then an error");
+    CHECK_NOT_NULL(kwa_result_body(&res));
+    kwa_response_parse(&res, MSG, 400, B("{\"code\":\"WA400\",\"error\":{\"e\":1}}"));
+    CHECK_NULL(res.raw);
+    CHECK_NOT_NULL(res.body);
+    CHECK_NOT_NULL(res.details);
+    CHECK(kwa_result_body(&res) == res.body);
 
     UNIT_CASE("reuse: success, then success: false");
     CHECK_INT(kwa_response_parse(&res, SUC, 200, B("{\"success\":false}")), -1);

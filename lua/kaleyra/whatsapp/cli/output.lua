@@ -68,6 +68,7 @@ end
 function M.result(res)
   local copy = { ok = true }
   for k, v in pairs(res) do copy[k] = v end
+  copy.body = res.body -- decoded on first read: pairs(res) may not list it yet
   M.json(copy)
 end
 
