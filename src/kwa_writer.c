@@ -6,10 +6,11 @@
  *
  * Matching cJSON byte for byte is the contract (test/test_writer.c checks
  * it against cJSON_PrintUnformatted on generated trees, test/test_ops.c
- * against the goldens); numbers follow cJSON 1.7.15's print_number: the
- * int test uses valueint as cJSON_CreateNumber sets it (saturated at
- * INT_MIN/INT_MAX), a %1.15g text is kept when it reads back within one
- * DBL_EPSILON relative, and the locale's decimal point becomes '.'.
+ * against the goldens); numbers follow cJSON 1.7.15's print_number: a
+ * %1.15g text is kept when it reads back within one DBL_EPSILON relative,
+ * else %1.17g; the locale's decimal point becomes '.'. (Later cJSON
+ * releases print whole numbers with %d, so -0.0 becomes 0 there: 1.7.15,
+ * the version built against, prints -0; the unit test pins it.)
  */
 #include <float.h>
 #include <limits.h>
@@ -337,20 +338,14 @@ void kwa_writer_number(kwa_writer_t *w, double d)
 {
     char text[32];
     const char *point;
-    int n, i, vi;
+    int n, i;
 
     if (isnan(d) || isinf(d)) {
         n = snprintf(text, sizeof text, "null");
-    } else {
-        /* valueint as cJSON_CreateNumber saturates it */
-        vi = d >= INT_MAX ? INT_MAX : d <= (double)INT_MIN ? INT_MIN : (int)d;
-        if (d == (double)vi) {
-            n = snprintf(text, sizeof text, "%d", vi);
-        } else {
-            n = snprintf(text, sizeof text, "%1.15g", d);
-            if (!reads_back(strtod(text, NULL), d))
-                n = snprintf(text, sizeof text, "%1.17g", d);
-        }
+    } else { /* no %d case in 1.7.15: -0.0 prints as -0 */
+        n = snprintf(text, sizeof text, "%1.15g", d);
+        if (!reads_back(strtod(text, NULL), d))
+            n = snprintf(text, sizeof text, "%1.17g", d);
         point = localeconv()->decimal_point;
         if (point != NULL && point[0] != '.' && point[0] != '\0')
             for (i = 0; i < n; i++)

@@ -94,8 +94,8 @@ void kwa_writer_string_n(kwa_writer_t *w, const char *s, size_t n);
 /* One string: the count strings of list joined by sep. */
 void kwa_writer_joined(kwa_writer_t *w, const char *const *list, size_t count, char sep);
 void kwa_writer_bool(kwa_writer_t *w, int b);
-/* As cJSON prints valuedouble (and valueint): an int as %d, else %1.15g,
- * or %1.17g when that does not read back; NaN and infinities as null. */
+/* As cJSON 1.7.15 prints a number: %1.15g, or %1.17g when that does not
+ * read back; NaN and infinities as null. */
 void kwa_writer_number(kwa_writer_t *w, double d);
 /* A cJSON value passed through, printed by cJSON into the buffer. */
 void kwa_writer_json(kwa_writer_t *w, const cJSON *item);
