@@ -6,7 +6,9 @@
  *
  * Conventions: functions that can fail take the kwa_result_t to fill and
  * return 0 on success or -1 after filling it (kwa_fail). Strings in a
- * kwa_config_t and a kwa_request_t are owned by them.
+ * kwa_config_t and a kwa_request_t are owned by them, except a request's
+ * url when it is its config's messages_url (the config outlives every
+ * request built from it).
  */
 #ifndef KWA_CORE_H
 #define KWA_CORE_H

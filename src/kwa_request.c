@@ -38,7 +38,7 @@ void kwa_build_begin(kwa_writer_t *w, const kwa_field_t *fields, const kwa_args_
             continue;
         switch (fields[i].type) {
         case KWA_FT_STRING:
-            n += strlen(v->str) + 24;
+            n += (v->str != NULL ? strlen(v->str) : 0) + 24;
             break;
         case KWA_FT_TEXT_OR_TABLE:
             n += v->str != NULL ? strlen(v->str) + 24 : 256;

@@ -290,7 +290,10 @@ void kwa_writer_string_n(kwa_writer_t *w, const char *s, size_t n)
 
 void kwa_writer_string(kwa_writer_t *w, const char *s)
 {
-    kwa_writer_string_n(w, s, strlen(s));
+    if (s == NULL) /* no string to print: as cJSON_CreateString(NULL) fails */
+        fail(w, KWA_WRITER_JSON);
+    else
+        kwa_writer_string_n(w, s, strlen(s));
 }
 
 void kwa_writer_joined(kwa_writer_t *w, const char *const *list, size_t count, char sep)

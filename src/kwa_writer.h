@@ -37,7 +37,8 @@ typedef enum kwa_writer_error {
     KWA_WRITER_TOO_LONG, /* more than KWA_MAX_REQUEST bytes */
     KWA_WRITER_UTF8,     /* a string that is not valid UTF-8 */
     KWA_WRITER_DEPTH,    /* nested deeper than KWA_MAX_DEPTH, or unbalanced */
-    KWA_WRITER_JSON      /* a passthrough value cJSON could not print */
+    KWA_WRITER_JSON      /* a value that cannot be printed: a NULL string or
+                            tree, one cJSON cannot print */
 } kwa_writer_error_t;
 
 typedef struct kwa_writer {

@@ -446,6 +446,14 @@ static void test_passthrough(void)
     CHECK_INT(w.error, KWA_WRITER_JSON);
     check_take(&w, NULL);
 
+    UNIT_CASE("a NULL string fails");
+    kwa_writer_init(&w, 0);
+    kwa_writer_array(&w);
+    kwa_writer_string(&w, NULL);
+    kwa_writer_end(&w);
+    CHECK_INT(w.error, KWA_WRITER_JSON);
+    check_take(&w, NULL);
+
     cJSON_Delete(tree);
     cJSON_Delete(empty);
 }

@@ -334,8 +334,9 @@ static void add_header(kwa_writer_t *w, const cJSON *h)
     KWA_WKEY(w, "parameters");
     kwa_writer_array(w);
     if (strcmp(type, "text") == 0) {
-        cJSON_ArrayForEach(p, member(h, "params"))
+        cJSON_ArrayForEach(p, member(h, "params")) {
             add_text(w, "text", "text", p->valuestring);
+        }
     } else if (strcmp(type, "location") == 0) {
         typed(w, type);
         copy(w, "latitude", h, "latitude");
@@ -480,8 +481,11 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
             add_header(&w, a->v[HEADER].json);
         if (a->v[BODY].present)
             add_body(&w, a->v[BODY].json);
-        if (a->v[BUTTONS].present)
-            cJSON_ArrayForEach(b, a->v[BUTTONS].json) add_button(&w, b, i++);
+        if (a->v[BUTTONS].present) {
+            cJSON_ArrayForEach(b, a->v[BUTTONS].json) {
+                add_button(&w, b, i++);
+            }
+        }
     }
     return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
