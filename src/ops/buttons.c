@@ -85,7 +85,7 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
     kwa_writer_array(&w);
     cJSON_ArrayForEach(b, a->v[BUTTONS].json) {
         kwa_writer_object(&w);
-        KWA_WSTR(&w, "type", "reply");
+        KWA_WPAIR(&w, "type", "reply");
         KWA_WKEY(&w, "reply");
         kwa_writer_object(&w);
         KWA_WSTR(&w, "id", cJSON_GetObjectItemCaseSensitive(b, "id")->valuestring);

@@ -109,7 +109,7 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
     KWA_WKEY(&w, "parameters");
     kwa_writer_json_open(&w, a->v[FLOW].json); /* passed through, then: */
     if (!cJSON_HasObjectItem(a->v[FLOW].json, "flow_message_version"))
-        KWA_WSTR(&w, "flow_message_version", "3");
+        KWA_WPAIR(&w, "flow_message_version", "3");
     return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
 

@@ -24,8 +24,8 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 
     kwa_build_begin(&w, fields, a);
     kwa_build_envelope(&w);
-    KWA_WSTR(&w, "messaging_product", "whatsapp");
-    KWA_WSTR(&w, "status", "read");
+    KWA_WPAIR(&w, "messaging_product", "whatsapp");
+    KWA_WPAIR(&w, "status", "read");
     KWA_WSTR(&w, "message_id", a->v[MESSAGE_ID].str);
     if (kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err) != 0)
         return -1;

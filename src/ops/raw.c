@@ -78,9 +78,9 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
     KWA_WKEY(&w, "messaging_object");
     kwa_writer_json_open(&w, mo); /* passed through, then what it lacks: */
     if (!cJSON_HasObjectItem(mo, "messaging_product"))
-        KWA_WSTR(&w, "messaging_product", "whatsapp");
+        KWA_WPAIR(&w, "messaging_product", "whatsapp");
     if (!cJSON_HasObjectItem(mo, "recipient_type"))
-        KWA_WSTR(&w, "recipient_type", "individual");
+        KWA_WPAIR(&w, "recipient_type", "individual");
     if (a->v[REPLY_TO].present) {
         KWA_WKEY(&w, "context");
         kwa_writer_object(&w);

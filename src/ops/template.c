@@ -330,7 +330,7 @@ static void add_header(kwa_writer_t *w, const cJSON *h)
     const cJSON *p;
 
     kwa_writer_object(w);
-    KWA_WSTR(w, "type", "header");
+    KWA_WPAIR(w, "type", "header");
     KWA_WKEY(w, "parameters");
     kwa_writer_array(w);
     if (strcmp(type, "text") == 0) {
@@ -358,7 +358,7 @@ static void add_body(kwa_writer_t *w, const cJSON *body)
     const cJSON *p;
 
     kwa_writer_object(w);
-    KWA_WSTR(w, "type", "body");
+    KWA_WPAIR(w, "type", "body");
     KWA_WKEY(w, "parameters");
     kwa_writer_array(w);
     cJSON_ArrayForEach(p, body) {
@@ -386,7 +386,7 @@ static void add_button(kwa_writer_t *w, const cJSON *b, int position)
 
     snprintf(text, sizeof text, "%d", index != NULL ? index->valueint : position);
     kwa_writer_object(w);
-    KWA_WSTR(w, "type", "button");
+    KWA_WPAIR(w, "type", "button");
     KWA_WSTR(w, "sub_type", type);
     KWA_WSTR(w, "index", text);
     KWA_WKEY(w, "parameters");
