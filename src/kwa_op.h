@@ -176,7 +176,7 @@ void kwa_build_message(kwa_writer_t *w, const kwa_value_t *to, const kwa_value_t
                        const char *type);
 /* {"messaging_object":{ left open. */
 void kwa_build_envelope(kwa_writer_t *w);
-/* "name": a duplicate of v's tree, when v is present. */
+/* "name": v's tree passed through (printed by cJSON), when v is present. */
 void kwa_build_copy(kwa_writer_t *w, const char *name, const kwa_value_t *v);
 /* "interactive":{"type":type, header, body, footer, "action":{"name":type
  * (the name only when named) with action left open. */
