@@ -216,7 +216,9 @@ static int has_string(const cJSON *tree, const char *s)
     return 0;
 }
 
-/* Every string in given (keys aside) is a string somewhere in body. */
+/* Every string in given (keys aside) is a string somewhere in body. Of
+ * members with the same name only the first counts: the builders that
+ * rewrite a tree read members by name, which finds the first. */
 static int strings_in(const cJSON *body, const cJSON *given)
 {
     const cJSON *c;
@@ -224,7 +226,8 @@ static int strings_in(const cJSON *body, const cJSON *given)
     if (cJSON_IsString(given))
         return has_string(body, given->valuestring);
     cJSON_ArrayForEach(c, given)
-        if (!strings_in(body, c))
+        if ((!cJSON_IsObject(given) || cJSON_GetObjectItemCaseSensitive(given, c->string) == c) &&
+            !strings_in(body, c))
             return 0;
     return 1;
 }
