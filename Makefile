@@ -19,7 +19,7 @@ ALL_CFLAGS  = -std=c99 -fPIC $(WARN) $(CFLAGS) $(DEPS_CFLAGS)
 BUILD   = build
 # Every file of src/ops/ is one operation of the registry (src/kwa_op.c).
 OPS     = $(patsubst src/%.c,%,$(wildcard src/ops/*.c))
-PURE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_request kwa_response kwa_scan \
+PURE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_writer kwa_request kwa_response kwa_scan \
           kwa_retry kwa_op $(OPS) kwa_dispatch kwa_callback kwa_callback_event \
           kwa_callback_message kwa_callback_status kwa_callback_auth \
           kwa_flowcrypt kwa_flowcrypt_client kwa_flow_endpoint

@@ -53,7 +53,7 @@ build = {
     ["kaleyra.whatsapp.core"] = {
       sources = {
         "src/kwa_result.c", "src/kwa_utf8.c", "src/kwa_validate.c",
-        "src/kwa_config.c", "src/kwa_request.c", "src/kwa_response.c",
+        "src/kwa_config.c", "src/kwa_writer.c", "src/kwa_request.c", "src/kwa_response.c",
         "src/kwa_scan.c",
         "src/kwa_retry.c", "src/kwa_engine.c", "src/kwa_client.c",
         "src/kwa_op.c", "src/kwa_dispatch.c", "src/kwa_transfer.c",

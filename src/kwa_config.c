@@ -1,7 +1,9 @@
 /*
  * kwa_config.c - checks client options and resolves them into the owned
  * kwa_config_t every request is built from: the base URL (region or
- * override), the SID, the key, the default business number, timeouts.
+ * override), the SID, the key, the default business number, timeouts,
+ * and the messages URL of that number, which every message sent from it
+ * borrows (kwa_request.c).
  *
  * Plain http is accepted only for loopback hosts, so a key can never be
  * sent in clear text over a network. URLs with user:password@ are refused
@@ -145,6 +147,27 @@ static char *dup_or_null(const char *s, int *oom)
     return d;
 }
 
+char *kwa_config_url(const kwa_config_t *cfg, const char *segment, const char *tail)
+{
+    size_t base = strlen(cfg->base_url), sid = strlen(cfg->sid), seg = strlen(segment),
+           rest = strlen(tail);
+    char *url = malloc(base + sid + seg + rest + sizeof "/v2//whatsapp//"), *p = url;
+
+    if (url == NULL)
+        return NULL;
+    memcpy(p, cfg->base_url, base);
+    p += base;
+    memcpy(p, "/v2/", 4);
+    memcpy(p + 4, cfg->sid, sid);
+    p += 4 + sid;
+    memcpy(p, "/whatsapp/", 10);
+    memcpy(p + 10, segment, seg);
+    p += 10 + seg;
+    *p++ = '/';
+    memcpy(p, tail, rest + 1);
+    return url;
+}
+
 int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *o, kwa_result_t *err)
 {
     const char *base = NULL;
@@ -185,6 +208,10 @@ int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *o, kwa_result_t *err
     cfg->from = dup_or_null(o->from, &oom);
     cfg->ca_file = dup_or_null(o->ca_file, &oom);
     cfg->ca_path = dup_or_null(o->ca_path, &oom);
+    if (!oom && cfg->base_url != NULL && cfg->from != NULL) {
+        cfg->messages_url = kwa_config_url(cfg, cfg->from, "messages");
+        oom = cfg->messages_url == NULL;
+    }
     if (oom || cfg->base_url == NULL) {
         kwa_config_free(cfg);
         return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
@@ -202,5 +229,6 @@ void kwa_config_free(kwa_config_t *cfg)
     free(cfg->from);
     free(cfg->ca_file);
     free(cfg->ca_path);
+    free(cfg->messages_url);
     memset(cfg, 0, sizeof *cfg);
 }

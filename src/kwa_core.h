@@ -6,7 +6,9 @@
  *
  * Conventions: functions that can fail take the kwa_result_t to fill and
  * return 0 on success or -1 after filling it (kwa_fail). Strings in a
- * kwa_config_t and a kwa_request_t are owned by them.
+ * kwa_config_t and a kwa_request_t are owned by them, except a request's
+ * url when it is its config's messages_url (the config outlives every
+ * request built from it).
  */
 #ifndef KWA_CORE_H
 #define KWA_CORE_H
@@ -42,6 +44,11 @@ void kwa_copy_text(char *dst, size_t cap, const char *s, size_t len);
  * (overlong forms, surrogates and values past U+10FFFF are invalid). */
 long kwa_utf8_count(const char *s, size_t len);
 
+/* Byte length of the valid UTF-8 sequence that starts s (at most n bytes
+ * read; it stops at the first byte that does not belong), or 0 if it is
+ * not one. */
+size_t kwa_utf8_seq(const char *s, size_t n);
+
 /* Byte length of the first max_chars code points of valid UTF-8 s. */
 size_t kwa_utf8_prefix(const char *s, size_t len, size_t max_chars);
 
@@ -49,6 +56,9 @@ size_t kwa_utf8_prefix(const char *s, size_t len, size_t max_chars);
 
 typedef struct kwa_config {
     char *sid, *api_key, *base_url, *from, *ca_file, *ca_path; /* owned; the last 3 may be NULL */
+    /* owned: {base_url}/v2/{sid}/whatsapp/{from}/messages for the client's
+     * from (NULL without one), made once; requests borrow it */
+    char *messages_url;
     long timeout_ms, connect_timeout_ms;
     int retries;        /* automatic retries, >= 0 */
     size_t concurrency; /* transfers in flight, >= 1 */
@@ -59,6 +69,9 @@ typedef struct kwa_config {
 int kwa_config_init(kwa_config_t *cfg, const kwa_options_t *opts,
                     kwa_result_t *err);
 void kwa_config_free(kwa_config_t *cfg);
+/* {base_url}/v2/{sid}/whatsapp/{segment}/{tail}, a new string (NULL when
+ * out of memory). */
+char *kwa_config_url(const kwa_config_t *cfg, const char *segment, const char *tail);
 
 /* ---- validation (kwa_validate.c) ---- */
 
@@ -122,7 +135,10 @@ typedef struct kwa_request {
     const char *op;      /* static: the operation's registry name */
     const char *method;  /* static: "POST", "GET" or "DELETE" */
     kwa_answer_t answer; /* how to read a 2xx answer */
-    char *url;       /* owned: absolute URL, query included */
+    const char *url; /* absolute URL, query included: url_owned, or the
+                        config's messages_url, borrowed (the config
+                        outlives every request of its client) */
+    char *url_owned; /* owned, or NULL when url is borrowed */
     char *body;      /* owned: JSON text, "" when none, or bytes a part
                         of a multipart request borrows */
     size_t body_len;

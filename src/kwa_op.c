@@ -69,7 +69,7 @@ int kwa_op_field(const kwa_opdef_t *op, const char *name)
     int i;
 
     for (i = 0; op->fields[i].name != NULL; i++)
-        if (strcmp(op->fields[i].name, name) == 0)
+        if (op->fields[i].name[0] == name[0] && strcmp(op->fields[i].name, name) == 0)
             return i;
     return -1;
 }
@@ -83,12 +83,13 @@ static int check_phones(kwa_result_t *err, const kwa_field_t *f, const kwa_value
         return kwa_fail(err, KWA_VALIDATION, f->name,
                         "%s is required: one or more E.164 numbers", f->name);
     for (i = 0; i < v->count; i++) {
+        if (kwa_is_phone(v->list[i]))
+            continue; /* the field's name is made only for an error */
         if (v->count == 1)
             snprintf(field, sizeof field, "%s", f->name);
         else
             snprintf(field, sizeof field, "%s[%zu]", f->name, i + 1);
-        if (kwa_check_phone(err, field, v->list[i]) != 0)
-            return -1;
+        return kwa_check_phone(err, field, v->list[i]);
     }
     return 0;
 }

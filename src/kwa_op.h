@@ -21,6 +21,7 @@
 #define KWA_OP_H
 
 #include "kwa_core.h"
+#include "kwa_writer.h"
 
 #define KWA_MAX_FIELDS 16
 
@@ -114,6 +115,9 @@ typedef struct kwa_opdef {
                            in the group; NULL: top level only */
     int multipart;      /* its request is multipart/form-data (libcurl only;
                            Lua transports refuse it with kind config) */
+    /* Reads the typed C API's struct of this op (kwa.h) into a, whose
+     * values for the op's fields are zero; NULL for ops without one. */
+    void (*typed)(kwa_args_t *a, const kwa_message_t *m);
 } kwa_opdef_t;
 
 /* The registry, NULL-terminated, in documentation order. */
@@ -157,24 +161,33 @@ void kwa_args_release(kwa_args_t *a);
 #define KWA_FIELD_FOOTER \
     {"footer", KWA_FT_STRING, 0, 0, 60, "footer text, at most 60 characters", NULL, NULL}
 
-/* {"messaging_object": {messaging_product, recipient_type, to, type,
- * context: {message_id: reply_to}}, "extra_info": ...}; sets *mo.
- * reply_to may be NULL or absent. NULL on allocation failure. */
-cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *reply_to,
-                         const kwa_value_t *extra, const char *type, cJSON **mo);
-/* Adds a duplicate of v's tree (if present) to obj under name; 1 on
- * success or when absent, 0 on allocation failure. */
-int kwa_build_copy(cJSON *obj, const char *name, const kwa_value_t *v);
-/* {"messaging_object": {}, "extra_info": ...}; sets *mo. */
-cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo);
-/* "interactive": {type, header, body, footer, action: {name}}; returns
- * the action object, or NULL on allocation failure. */
-cJSON *kwa_build_interactive(cJSON *mo, const char *type, const kwa_value_t *header,
-                             const char *body, const char *footer);
-/* Prints root (deleted here; may be NULL when ok is 0) into req as a POST
- * to {base}/v2/{sid}/whatsapp/{from}/messages. */
+/* Bodies are written with a kwa_writer_t (kwa_writer.h) in the order
+ * they print; the helpers below write the shared parts. A writer keeps
+ * its first failure and the finishing call reports it, so builders write
+ * straight through and never check as they go. */
+
+/* Starts w with room for a's present fields (a cheap estimate). */
+void kwa_build_begin(kwa_writer_t *w, const kwa_field_t *fields, const kwa_args_t *a);
+/* {"messaging_object":{"messaging_product":"whatsapp","recipient_type":
+ * "individual","to":"a,b","context":{"message_id":reply_to},"type":type
+ * with messaging_object left open for the op's members. reply_to may be
+ * NULL or absent. */
+void kwa_build_message(kwa_writer_t *w, const kwa_value_t *to, const kwa_value_t *reply_to,
+                       const char *type);
+/* {"messaging_object":{ left open. */
+void kwa_build_envelope(kwa_writer_t *w);
+/* "name": v's tree passed through (printed by cJSON), when v is present. */
+void kwa_build_copy(kwa_writer_t *w, const char *name, const kwa_value_t *v);
+/* "interactive":{"type":type, header, body, footer, "action":{"name":type
+ * (the name only when named) with action left open. */
+void kwa_build_interactive(kwa_writer_t *w, const char *type, const kwa_value_t *header,
+                           const char *body, const char *footer, int named);
+/* Closes what the message left open, adds "extra_info" to the root and
+ * makes req a POST of the body to {base}/v2/{sid}/whatsapp/{from}/messages
+ * (the client's URL, borrowed, when from is NULL or the client's). -1
+ * with err set (out of memory, longer than 1 MiB) and req empty. */
 int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
-                     cJSON *root, int ok, kwa_result_t *err);
+                     kwa_writer_t *w, const kwa_value_t *extra, kwa_result_t *err);
 /* A multipart POST to {base}/v2/{sid}/whatsapp/{from}/media with no
  * parts yet (the op adds them to req->parts); answer KWA_ANSWER_MEDIA. */
 int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
@@ -185,12 +198,26 @@ int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segm
 /* A request of any method to {base}/v2/{sid}/whatsapp/{segment}[/{tail}]
  * (tail may be NULL) with an optional query "?{qname}={the strings of
  * list, comma-separated, URL-encoded}" (list: a cJSON array or NULL), and
- * root printed as its JSON body (deleted here; NULL: empty body). ok 0
- * means the caller's tree building failed (out of memory). */
+ * w's text as its body (taken from w; NULL: an empty body). -1 with err
+ * set and req empty on failure. */
 int kwa_build_call(kwa_request_t *req, const kwa_config_t *cfg, const char *method,
                    const char *segment, const char *tail, const char *qname,
-                   const cJSON *list, cJSON *root, int ok, kwa_answer_t answer,
+                   const cJSON *list, kwa_writer_t *w, kwa_answer_t answer,
                    kwa_result_t *err);
+/* Takes w's text as req's body: 0, or -1 with err set for the writer's
+ * failure (field names the field a body too long is blamed on, with
+ * too_long its message). req is left as it was on failure. */
+int kwa_build_body(kwa_request_t *req, kwa_writer_t *w, const char *field,
+                   const char *too_long, kwa_result_t *err);
+/* For the ops' typed readers: a string (NULL: absent), a tree (NULL:
+ * absent), extra_info (NULL: absent), the envelope's to, from and
+ * extra_info, and the interactive frame, into the fields at those
+ * indexes. */
+void kwa_args_string(kwa_value_t *v, const char *s);
+void kwa_args_json(kwa_value_t *v, const cJSON *json);
+void kwa_args_extra(kwa_value_t *v, const kwa_extra_info_t *x);
+void kwa_args_envelope(kwa_args_t *a, int to, int from, int extra, const kwa_envelope_t *env);
+void kwa_args_frame(kwa_args_t *a, int header, int body, int footer, const kwa_frame_t *f);
 /* s URL-encoded (RFC 3986 unreserved bytes kept) into a new string, or
  * NULL on out of memory. */
 char *kwa_url_encode(const char *s, size_t len);
@@ -213,6 +240,11 @@ int kwa_check_https(kwa_result_t *err, const char *field, const char *s);
 const char *kwa_field_path(char *buf, size_t cap, const char *fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 3, 4)))
+/* cJSON_Add* return NULL on allocation failure; KWA_OK folds that into
+ * one flag per tree builder (kwa_flow_endpoint.c) so the happy path reads
+ * straight. */
+#define KWA_OK(ok, expr) ((ok) = (ok) && (expr) != NULL)
+
 #endif
     ;
 /* Digits only (Flow and WABA ids); absent is fine when not required. */
@@ -225,7 +257,8 @@ int kwa_check_categories_field(kwa_result_t *err, const kwa_config_t *cfg,
                                const kwa_field_t *f, const kwa_value_t *v);
 
 /* cJSON_Add* return NULL on allocation failure; KWA_OK folds that into
- * one flag per builder so the happy path reads straight. */
+ * one flag per tree builder (kwa_flow_endpoint.c) so the happy path reads
+ * straight. */
 #define KWA_OK(ok, expr) ((ok) = (ok) && (expr) != NULL)
 
 #endif /* KWA_OP_H */

@@ -1,13 +1,16 @@
 /*
  * kwa_request.c - the pieces every operation's builder shares: the URL,
  * Kaleyra's envelope {"messaging_object": {...}, "extra_info": {...}},
- * the interactive frame, printing; and the typed C API's messages
- * (kwa_message_t) turned into registry calls.
+ * the interactive frame, finishing a request; and the typed C API's
+ * messages (kwa_message_t) turned into registry calls.
  *
- * Memory: the cJSON tree is temporary; the request owns the printed body
- * and the URL. Passthrough objects are duplicated, never modified.
+ * Bodies are written in order by a kwa_writer_t (no tree): the request
+ * takes the writer's buffer as its body. Passthrough objects are printed
+ * by cJSON into that buffer, never modified. A message sent from the
+ * client's own number borrows the config's messages URL; other URLs are
+ * the request's own (url_owned).
  */
-#define _DEFAULT_SOURCE /* strndup */
+#define _DEFAULT_SOURCE /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,193 +25,205 @@ static const char *const wa_sources[] = {
     "moengage", NULL,
 };
 
-static char *url_for(const kwa_config_t *cfg, const char *segment, const char *tail)
+/* ---- starting, the envelope, the shared parts ---- */
+
+void kwa_build_begin(kwa_writer_t *w, const kwa_field_t *fields, const kwa_args_t *a)
 {
-    size_t n = strlen(cfg->base_url) + strlen(cfg->sid) + strlen(segment) +
-               strlen(tail) + sizeof "/v2//whatsapp//";
-    char *url = malloc(n);
+    size_t n = 192, i; /* the envelope's own text */
+    const kwa_value_t *v;
 
-    if (url != NULL)
-        snprintf(url, n, "%s/v2/%s/whatsapp/%s/%s", cfg->base_url, cfg->sid,
-                 segment, tail);
-    return url;
-}
-
-static char *join_recipients(const kwa_value_t *to)
-{
-    size_t i, n = 1;
-    char *s, *p;
-
-    for (i = 0; i < to->count; i++)
-        n += strlen(to->list[i]) + 1;
-    s = p = malloc(n);
-    if (s == NULL)
-        return NULL;
-    for (i = 0; i < to->count; i++) {
-        size_t len = strlen(to->list[i]);
-        if (i > 0)
-            *p++ = ',';
-        memcpy(p, to->list[i], len);
-        p += len;
+    for (i = 0; fields[i].name != NULL; i++) {
+        v = &a->v[i];
+        if (!v->present)
+            continue;
+        switch (fields[i].type) {
+        case KWA_FT_STRING:
+            n += (v->str != NULL ? strlen(v->str) : 0) + 24;
+            break;
+        case KWA_FT_TEXT_OR_TABLE:
+            n += v->str != NULL ? strlen(v->str) + 24 : 256;
+            break;
+        case KWA_FT_PHONES:
+            n += v->count * 17;
+            break;
+        case KWA_FT_EXTRA:
+            n += 64 + (v->extra.ref ? strlen(v->extra.ref) : 0) +
+                 (v->extra.ref1 ? strlen(v->extra.ref1) : 0) +
+                 (v->extra.ref2 ? strlen(v->extra.ref2) : 0);
+            break;
+        case KWA_FT_TABLE:
+        case KWA_FT_LIST:
+        case KWA_FT_STRINGS:
+            n += 256;
+            break;
+        default: /* FROM (in the URL), BOOL, NUMBER, BYTES (never JSON) */
+            n += 32;
+        }
     }
-    *p = '\0';
-    return s;
+    kwa_writer_init(w, n);
 }
 
-static int add_ref(cJSON *obj, const char *name, const char *value)
+void kwa_build_envelope(kwa_writer_t *w)
 {
-    size_t len, cut;
-    char *copy;
-    cJSON *item;
-
-    if (value == NULL)
-        return 1;
-    len = strlen(value);
-    cut = kwa_utf8_prefix(value, len, REF_MAX);
-    if (cut == len)
-        return cJSON_AddStringToObject(obj, name, value) != NULL;
-    copy = strndup(value, cut);
-    item = copy ? cJSON_AddStringToObject(obj, name, copy) : NULL;
-    free(copy);
-    return item != NULL;
+    kwa_writer_object(w);
+    KWA_WKEY(w, "messaging_object");
+    kwa_writer_object(w);
 }
 
-static int add_extra_info(cJSON *root, const kwa_value_t *v)
+void kwa_build_message(kwa_writer_t *w, const kwa_value_t *to, const kwa_value_t *reply_to,
+                       const char *type)
+{
+    kwa_build_envelope(w);
+    KWA_WPAIR(w, "messaging_product", "whatsapp");
+    KWA_WPAIR(w, "recipient_type", "individual");
+    KWA_WKEY(w, "to");
+    kwa_writer_joined(w, to->list, to->count, ',');
+    if (reply_to != NULL && reply_to->present && reply_to->str != NULL) {
+        KWA_WKEY(w, "context");
+        kwa_writer_object(w);
+        KWA_WSTR(w, "message_id", reply_to->str);
+        kwa_writer_end(w);
+    }
+    KWA_WSTR(w, "type", type);
+}
+
+void kwa_build_copy(kwa_writer_t *w, const char *name, const kwa_value_t *v)
+{
+    if (v == NULL || !v->present || v->json == NULL)
+        return;
+    kwa_writer_key(w, name);
+    kwa_writer_json(w, v->json);
+}
+
+static void text_object(kwa_writer_t *w, const char *name, const char *text)
+{
+    if (text == NULL)
+        return;
+    kwa_writer_key(w, name);
+    kwa_writer_object(w);
+    KWA_WSTR(w, "text", text);
+    kwa_writer_end(w);
+}
+
+void kwa_build_interactive(kwa_writer_t *w, const char *type, const kwa_value_t *h,
+                           const char *body, const char *footer, int named)
+{
+    KWA_WKEY(w, "interactive");
+    kwa_writer_object(w);
+    KWA_WSTR(w, "type", type);
+    if (h->json != NULL) {
+        KWA_WKEY(w, "header");
+        kwa_writer_json(w, h->json);
+    } else if (h->str != NULL) {
+        KWA_WKEY(w, "header");
+        kwa_writer_object(w);
+        KWA_WPAIR(w, "type", "text");
+        KWA_WSTR(w, "text", h->str);
+        kwa_writer_end(w);
+    }
+    text_object(w, "body", body);
+    text_object(w, "footer", footer);
+    KWA_WKEY(w, "action");
+    kwa_writer_object(w);
+    if (named)
+        KWA_WSTR(w, "name", type);
+}
+
+/* A ref cut at REF_MAX characters, as the service cuts it. */
+static void write_ref(kwa_writer_t *w, const char *value)
+{
+    size_t len = strlen(value);
+
+    kwa_writer_string_n(w, value, len <= REF_MAX ? len : kwa_utf8_prefix(value, len, REF_MAX));
+}
+
+static void write_extra_info(kwa_writer_t *w, const kwa_value_t *v)
 {
     const kwa_extra_info_t *x;
     const char *const *s;
     const char *source;
-    cJSON *obj;
-    int ok = 1;
 
     if (v == NULL || !v->present)
-        return 1;
+        return;
     x = &v->extra;
     if (!x->ref && !x->ref1 && !x->ref2 && !x->wa_source)
-        return 1;
-    KWA_OK(ok, obj = cJSON_AddObjectToObject(root, "extra_info"));
-    ok = ok && add_ref(obj, "ref", x->ref) && add_ref(obj, "ref1", x->ref1) &&
-         add_ref(obj, "ref2", x->ref2);
-    if (ok && x->wa_source != NULL) {
+        return;
+    KWA_WKEY(w, "extra_info");
+    kwa_writer_object(w);
+    if (x->ref != NULL) {
+        KWA_WKEY(w, "ref");
+        write_ref(w, x->ref);
+    }
+    if (x->ref1 != NULL) {
+        KWA_WKEY(w, "ref1");
+        write_ref(w, x->ref1);
+    }
+    if (x->ref2 != NULL) {
+        KWA_WKEY(w, "ref2");
+        write_ref(w, x->ref2);
+    }
+    if (x->wa_source != NULL) {
         source = "api";
         for (s = wa_sources; *s != NULL; s++)
-            if (strcmp(*s, x->wa_source) == 0)
+            if (strcmp(*s, x->wa_source) == 0) {
                 source = *s;
-        KWA_OK(ok, cJSON_AddStringToObject(obj, "wa_source", source));
+                break;
+            }
+        KWA_WSTR(w, "wa_source", source);
     }
-    return ok;
+    kwa_writer_end(w);
 }
 
-cJSON *kwa_build_envelope(const kwa_value_t *extra, cJSON **mo)
-{
-    cJSON *root = cJSON_CreateObject();
-    int ok = root != NULL;
+/* ---- finishing: the body and the URL ---- */
 
-    KWA_OK(ok, *mo = cJSON_AddObjectToObject(root, "messaging_object"));
-    ok = ok && add_extra_info(root, extra);
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
+int kwa_build_body(kwa_request_t *req, kwa_writer_t *w, const char *field,
+                   const char *too_long, kwa_result_t *err)
+{
+    size_t len = 0;
+    char *body = kwa_writer_take(w, &len);
+
+    if (body != NULL) {
+        req->body = body;
+        req->body_len = len;
+        return 0;
     }
-    return root;
+    switch (w->error) {
+    case KWA_WRITER_TOO_LONG:
+        return kwa_fail(err, KWA_VALIDATION, field, "%s", too_long);
+    case KWA_WRITER_UTF8:
+        return kwa_fail(err, KWA_VALIDATION, "message",
+                        "the message holds text that is not valid UTF-8");
+    case KWA_WRITER_DEPTH:
+        return kwa_fail(err, KWA_VALIDATION, "message", "the message nests deeper than %d levels",
+                        KWA_MAX_DEPTH);
+    default: /* NOMEM, or a passthrough tree cJSON cannot print */
+        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
+    }
 }
 
-cJSON *kwa_build_message(const kwa_value_t *to, const kwa_value_t *reply_to,
-                         const kwa_value_t *extra, const char *type, cJSON **mo)
+static int out_of_memory(kwa_request_t *req, kwa_result_t *err)
 {
-    cJSON *root = kwa_build_envelope(extra, mo);
-    char *list = join_recipients(to);
-    int ok = root != NULL && list != NULL;
-    cJSON *context;
-
-    KWA_OK(ok, cJSON_AddStringToObject(*mo, "messaging_product", "whatsapp"));
-    KWA_OK(ok, cJSON_AddStringToObject(*mo, "recipient_type", "individual"));
-    KWA_OK(ok, cJSON_AddStringToObject(*mo, "to", list));
-    if (ok && reply_to != NULL && reply_to->present && reply_to->str != NULL) {
-        KWA_OK(ok, context = cJSON_AddObjectToObject(*mo, "context"));
-        KWA_OK(ok, cJSON_AddStringToObject(context, "message_id", reply_to->str));
-    }
-    KWA_OK(ok, cJSON_AddStringToObject(*mo, "type", type));
-    free(list);
-    if (!ok) {
-        cJSON_Delete(root);
-        return NULL;
-    }
-    return root;
-}
-
-int kwa_build_copy(cJSON *obj, const char *name, const kwa_value_t *v)
-{
-    cJSON *copy;
-
-    if (v == NULL || !v->present || v->json == NULL)
-        return 1;
-    copy = cJSON_Duplicate(v->json, 1);
-    if (copy != NULL && cJSON_AddItemToObject(obj, name, copy))
-        return 1;
-    cJSON_Delete(copy);
-    return 0;
-}
-
-static int add_text_object(cJSON *parent, const char *name, const char *text)
-{
-    cJSON *obj;
-    int ok = 1;
-
-    if (text == NULL)
-        return 1;
-    KWA_OK(ok, obj = cJSON_AddObjectToObject(parent, name));
-    KWA_OK(ok, cJSON_AddStringToObject(obj, "text", text));
-    return ok;
-}
-
-cJSON *kwa_build_interactive(cJSON *mo, const char *type, const kwa_value_t *h,
-                             const char *body, const char *footer)
-{
-    cJSON *inter, *header, *action = NULL;
-    int ok = 1;
-
-    KWA_OK(ok, inter = cJSON_AddObjectToObject(mo, "interactive"));
-    KWA_OK(ok, cJSON_AddStringToObject(inter, "type", type));
-    if (ok && h->json != NULL) {
-        header = cJSON_Duplicate(h->json, 1);
-        ok = header != NULL && cJSON_AddItemToObject(inter, "header", header);
-        if (!ok)
-            cJSON_Delete(header);
-    } else if (ok && h->str != NULL) {
-        KWA_OK(ok, header = cJSON_AddObjectToObject(inter, "header"));
-        KWA_OK(ok, cJSON_AddStringToObject(header, "type", "text"));
-        KWA_OK(ok, cJSON_AddStringToObject(header, "text", h->str));
-    }
-    ok = ok && add_text_object(inter, "body", body) &&
-         add_text_object(inter, "footer", footer);
-    KWA_OK(ok, action = cJSON_AddObjectToObject(inter, "action"));
-    KWA_OK(ok, cJSON_AddStringToObject(action, "name", type));
-    return ok ? action : NULL;
+    kwa_request_free(req);
+    return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
 }
 
 int kwa_build_finish(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
-                     cJSON *root, int ok, kwa_result_t *err)
+                     kwa_writer_t *w, const kwa_value_t *extra, kwa_result_t *err)
 {
+    kwa_writer_close_to(w, 1); /* the messaging_object and what is in it */
+    write_extra_info(w, extra);
+    kwa_writer_end(w);
     memset(req, 0, sizeof *req);
-    if (ok && root != NULL) {
-        req->body = cJSON_PrintUnformatted(root);
-        req->url = url_for(cfg, from ? from : cfg->from, "messages");
-    }
-    cJSON_Delete(root);
-    if (req->body == NULL || req->url == NULL) {
-        kwa_request_free(req);
-        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    }
-    req->body_len = strlen(req->body);
+    if (kwa_build_body(req, w, "message", "the message is longer than 1 MiB as JSON", err) != 0)
+        return -1;
     req->method = "POST";
     req->answer = KWA_ANSWER_MESSAGE;
-    if (req->body_len > KWA_MAX_REQUEST) {
-        kwa_request_free(req);
-        return kwa_fail(err, KWA_VALIDATION, "message",
-                        "the message is longer than 1 MiB as JSON");
+    if (cfg->messages_url != NULL && (from == NULL || strcmp(from, cfg->from) == 0)) {
+        req->url = cfg->messages_url;
+        return 0;
     }
-    return 0;
+    req->url = req->url_owned = kwa_config_url(cfg, from ? from : cfg->from, "messages");
+    return req->url != NULL ? 0 : out_of_memory(req, err);
 }
 
 int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segment,
@@ -217,28 +232,15 @@ int kwa_build_post(kwa_request_t *req, const kwa_config_t *cfg, const char *segm
     memset(req, 0, sizeof *req);
     req->method = "POST";
     req->answer = answer;
-    req->url = url_for(cfg, segment, tail);
+    req->url = req->url_owned = kwa_config_url(cfg, segment, tail);
     req->body = strdup("");
-    if (req->url == NULL || req->body == NULL) {
-        kwa_request_free(req);
-        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    }
-    return 0;
+    return req->url != NULL && req->body != NULL ? 0 : out_of_memory(req, err);
 }
 
 int kwa_build_upload(kwa_request_t *req, const kwa_config_t *cfg, const char *from,
                      kwa_result_t *err)
 {
-    memset(req, 0, sizeof *req);
-    req->method = "POST";
-    req->answer = KWA_ANSWER_MEDIA;
-    req->url = url_for(cfg, from ? from : cfg->from, "media");
-    req->body = strdup("");
-    if (req->url == NULL || req->body == NULL) {
-        kwa_request_free(req);
-        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    }
-    return 0;
+    return kwa_build_post(req, cfg, from ? from : cfg->from, "media", KWA_ANSWER_MEDIA, err);
 }
 
 char *kwa_url_encode(const char *s, size_t len)
@@ -299,114 +301,97 @@ static char *with_query(char *url, const char *qname, const cJSON *list)
 
 int kwa_build_call(kwa_request_t *req, const kwa_config_t *cfg, const char *method,
                    const char *segment, const char *tail, const char *qname,
-                   const cJSON *list, cJSON *root, int ok, kwa_answer_t answer,
+                   const cJSON *list, kwa_writer_t *w, kwa_answer_t answer,
                    kwa_result_t *err)
 {
+    char *url;
+
     memset(req, 0, sizeof *req);
     req->method = method;
     req->answer = answer;
-    if (ok) {
-        req->body = root != NULL ? cJSON_PrintUnformatted(root) : strdup("");
-        req->url = url_for(cfg, segment, tail ? tail : "");
-        if (req->url != NULL && tail == NULL)
-            req->url[strlen(req->url) - 1] = '\0'; /* no trailing slash */
-        if (req->url != NULL && qname != NULL && list != NULL)
-            req->url = with_query(req->url, qname, list);
+    if (w != NULL) {
+        if (kwa_build_body(req, w, "message", "the request is longer than 1 MiB", err) != 0)
+            return -1;
+    } else if ((req->body = strdup("")) == NULL) {
+        return out_of_memory(req, err);
     }
-    cJSON_Delete(root);
-    if (req->body == NULL || req->url == NULL) {
-        kwa_request_free(req);
-        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    }
-    req->body_len = strlen(req->body);
-    if (req->body_len > KWA_MAX_REQUEST) {
-        kwa_request_free(req);
-        return kwa_fail(err, KWA_VALIDATION, "message", "the request is longer than 1 MiB");
-    }
-    return 0;
+    url = kwa_config_url(cfg, segment, tail ? tail : "");
+    if (url != NULL && tail == NULL)
+        url[strlen(url) - 1] = '\0'; /* no trailing slash */
+    if (url != NULL && qname != NULL && list != NULL)
+        url = with_query(url, qname, list);
+    req->url = req->url_owned = url;
+    return url != NULL ? 0 : out_of_memory(req, err);
 }
 
 /* ---- the typed C API (kwa.h): each struct read into the op's fields ---- */
 
-static void set_string(kwa_value_t *v, const char *s)
+/* The ops of the typed structs (src/ops/), without a lookup by name. */
+extern const kwa_opdef_t kwa_op_text, kwa_op_cta_url, kwa_op_flow, kwa_op_publish, kwa_op_raw;
+
+void kwa_args_string(kwa_value_t *v, const char *s)
 {
     v->present = s != NULL;
     v->str = s;
 }
 
-static void set_envelope(kwa_args_t *a, const kwa_opdef_t *op, const kwa_envelope_t *env)
+void kwa_args_json(kwa_value_t *v, const cJSON *json)
 {
-    kwa_value_t *to = &a->v[kwa_op_field(op, "to")];
-    kwa_value_t *x = &a->v[kwa_op_field(op, "extra_info")];
+    v->present = json != NULL;
+    v->json = json;
+}
 
-    to->present = env->to != NULL && env->to_count > 0;
-    to->list = env->to;
-    to->count = env->to_count;
-    set_string(&a->v[kwa_op_field(op, "from")], env->from);
-    if (env->extra_info != NULL) {
-        x->present = 1;
-        x->extra = *env->extra_info;
+void kwa_args_extra(kwa_value_t *v, const kwa_extra_info_t *x)
+{
+    if (x != NULL) {
+        v->present = 1;
+        v->extra = *x;
     }
 }
 
-static void set_frame(kwa_args_t *a, const kwa_opdef_t *op, const kwa_frame_t *f)
+void kwa_args_envelope(kwa_args_t *a, int to, int from, int extra, const kwa_envelope_t *env)
 {
-    kwa_value_t *h = &a->v[kwa_op_field(op, "header")];
+    a->v[to].present = env->to != NULL && env->to_count > 0;
+    a->v[to].list = env->to;
+    a->v[to].count = env->to_count;
+    kwa_args_string(&a->v[from], env->from);
+    kwa_args_extra(&a->v[extra], env->extra_info);
+}
+
+void kwa_args_frame(kwa_args_t *a, int header, int body, int footer, const kwa_frame_t *f)
+{
+    kwa_value_t *h = &a->v[header];
 
     h->present = f->header != NULL || f->header_object != NULL;
     h->str = f->header;
     h->json = f->header_object;
-    set_string(&a->v[kwa_op_field(op, "body")], f->body);
-    set_string(&a->v[kwa_op_field(op, "footer")], f->footer);
-}
-
-static void set_json(kwa_value_t *v, const cJSON *json)
-{
-    v->present = json != NULL;
-    v->json = json;
+    kwa_args_string(&a->v[body], f->body);
+    kwa_args_string(&a->v[footer], f->footer);
 }
 
 int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
                       const kwa_message_t *m, kwa_result_t *err)
 {
     kwa_args_t a;
-    const kwa_opdef_t *op = NULL;
+    const kwa_opdef_t *op;
+    size_t n;
     int rc;
 
-    memset(&a, 0, sizeof a);
     switch (m->type) {
     case KWA_MSG_TEXT:
-        op = kwa_op_find("text");
-        set_envelope(&a, op, &m->u.text.envelope);
-        set_string(&a.v[kwa_op_field(op, "body")], m->u.text.body);
-        a.v[kwa_op_field(op, "preview_url")].present = 1;
-        a.v[kwa_op_field(op, "preview_url")].boolean = m->u.text.preview_url != 0;
+        op = &kwa_op_text;
         break;
     case KWA_MSG_CTA_URL:
-        op = kwa_op_find("cta_url");
-        set_envelope(&a, op, &m->u.cta_url.envelope);
-        set_frame(&a, op, &m->u.cta_url.frame);
-        set_string(&a.v[kwa_op_field(op, "display_text")], m->u.cta_url.display_text);
-        set_string(&a.v[kwa_op_field(op, "url")], m->u.cta_url.url);
+        op = &kwa_op_cta_url;
         break;
     case KWA_MSG_FLOW:
-        op = kwa_op_find("flow");
-        set_envelope(&a, op, &m->u.flow.envelope);
-        set_frame(&a, op, &m->u.flow.frame);
-        set_json(&a.v[kwa_op_field(op, "flow")], m->u.flow.parameters);
+        op = &kwa_op_flow;
         break;
     case KWA_MSG_PUBLISH:
-        op = kwa_op_find("publish");
-        set_string(&a.v[kwa_op_field(op, "flow_id")], m->u.flow_id);
+        op = &kwa_op_publish;
         break;
     case KWA_MSG_RAW:
-        op = kwa_op_find("raw");
-        set_json(&a.v[kwa_op_field(op, "messaging_object")], m->u.raw.messaging_object);
-        set_string(&a.v[kwa_op_field(op, "from")], m->u.raw.from);
-        if (m->u.raw.extra_info != NULL) {
-            a.v[kwa_op_field(op, "extra_info")].present = 1;
-            a.v[kwa_op_field(op, "extra_info")].extra = *m->u.raw.extra_info;
-        }
+        op = &kwa_op_raw;
         break;
     case KWA_MSG_OP:
         op = kwa_op_find(m->u.op.name ? m->u.op.name : "");
@@ -422,6 +407,11 @@ int kwa_request_build(kwa_request_t *req, const kwa_config_t *cfg,
     default:
         return kwa_fail(err, KWA_VALIDATION, "type", "unknown message type");
     }
+    for (n = 0; op->fields[n].name != NULL; n++) /* only the op's fields are read */
+        ;
+    memset(a.v, 0, n * sizeof a.v[0]);
+    a.owned = NULL;
+    op->typed(&a, m);
     return kwa_op_build(req, cfg, op, &a, err);
 }
 
@@ -437,7 +427,7 @@ void kwa_request_free(kwa_request_t *req)
         free(req->parts[i].filename);
         free(req->parts[i].type);
     }
-    free(req->url);
+    free(req->url_owned); /* url itself may be the config's */
     free(req->body);
     memset(req, 0, sizeof *req);
 }

@@ -3,11 +3,38 @@
  * characters, so lengths are counted in code points, never in bytes, and
  * truncation happens only on character boundaries.
  */
+#include <stdint.h>
+#include <string.h>
+
 #include "kwa_core.h"
 
-/* Length of the valid sequence at s (at most n bytes), or 0 if invalid. */
-static size_t seq_len(const unsigned char *s, size_t n)
+#define HIGH_BITS 0x8080808080808080ULL
+
+/* Length of the run of ASCII bytes at p (at most n), 8 at a time. */
+static size_t ascii_run(const unsigned char *p, size_t n)
 {
+    size_t i = 0;
+    uint64_t word;
+
+    while (n - i >= 8) {
+        memcpy(&word, p + i, 8);
+        if (word & HIGH_BITS)
+            break;
+        i += 8;
+    }
+    if (i < n && n - i < 8 && n >= 8) { /* the tail: the last 8 bytes */
+        memcpy(&word, p + n - 8, 8);
+        if (!(word & HIGH_BITS))
+            return n;
+    }
+    while (i < n && p[i] < 0x80)
+        i++;
+    return i;
+}
+
+size_t kwa_utf8_seq(const char *str, size_t n)
+{
+    const unsigned char *s = (const unsigned char *)str;
     unsigned c = s[0];
     size_t len, i;
     unsigned long cp;
@@ -42,7 +69,12 @@ long kwa_utf8_count(const char *s, size_t len)
     size_t i = 0, n;
 
     while (i < len) {
-        n = seq_len(p + i, len - i);
+        n = ascii_run(p + i, len - i);
+        i += n;
+        count += (long)n;
+        if (i == len)
+            break;
+        n = kwa_utf8_seq(s + i, len - i);
         if (n == 0)
             return -1;
         i += n;
@@ -53,11 +85,10 @@ long kwa_utf8_count(const char *s, size_t len)
 
 size_t kwa_utf8_prefix(const char *s, size_t len, size_t max_chars)
 {
-    const unsigned char *p = (const unsigned char *)s;
     size_t i = 0, chars = 0, n;
 
     while (i < len && chars < max_chars) {
-        n = seq_len(p + i, len - i);
+        n = kwa_utf8_seq(s + i, len - i);
         if (n == 0)
             break;
         i += n;

@@ -56,7 +56,7 @@ static int submit(kwa_dispatch_t *d, int id)
     req.op = "text";
     req.method = "POST";
     req.answer = KWA_ANSWER_MESSAGE;
-    req.url = dup_text("http://127.0.0.1:1/v2/wa/messages");
+    req.url = req.url_owned = dup_text("http://127.0.0.1:1/v2/wa/messages");
     req.body = dup_text("{}");
     req.body_len = 2;
     return kwa_dispatch_submit(d, &req, on_done, (void *)(size_t)id, &err);
@@ -515,7 +515,7 @@ static void test_callbacks_submit(void)
     for (i = 1; i <= 2; i++) {
         memset(&req, 0, sizeof req);
         memset(&err, 0, sizeof err);
-        req.url = dup_text("http://127.0.0.1:1/");
+        req.url = req.url_owned = dup_text("http://127.0.0.1:1/");
         req.body = dup_text("{}");
         req.body_len = 2;
         CHECK_INT(kwa_dispatch_submit(d, &req, on_done_resubmit, (void *)(size_t)i, &err), 0);

@@ -12,7 +12,9 @@
  *   - the typed C API (kwa_request_build) gives the same bytes as the
  *     registry for the same message;
  *   - the multipart parts of both uploads (a file path, owned bytes,
- *     bytes borrowed from the body, static fields).
+ *     bytes borrowed from the body, static fields);
+ *   - the client's messages URL borrowed, any other owned;
+ *   - arguments that say present without a string: refused, no crash.
  * Every operation in kwa_ops[] must have a golden row and invalid rows.
  */
 #define _DEFAULT_SOURCE /* mkstemp */
@@ -1175,6 +1177,72 @@ static void test_parts(void)
     kwa_request_free(&req);
 }
 
+/* The messages URL of the client's number is made once and borrowed;
+ * any other is the request's own. */
+static void test_url_borrowed(void)
+{
+    static const struct {
+        const char *name, *fields;
+        int bare, borrowed;
+        const char *url;
+    } rows[] = {
+        {"no from: the client's URL, borrowed", "{" TO1 ",\"body\":\"x\"}", 0, 1, MESSAGES},
+        {"the client's own from: borrowed too",
+         "{" TO1 ",\"body\":\"x\",\"from\":\"+918000000001\"}", 0, 1, MESSAGES},
+        {"another from: owned", "{" TO1 ",\"body\":\"x\",\"from\":\"+918000000009\"}", 0, 0,
+         BASE "+918000000009/messages"},
+        {"a client without from: owned", "{" TO1 ",\"body\":\"x\",\"from\":\"+918000000009\"}",
+         1, 0, BASE "+918000000009/messages"},
+    };
+    kwa_request_t req;
+    kwa_result_t err;
+    size_t i;
+
+    CHECK_STR(cfg.messages_url, MESSAGES);
+    CHECK_NULL(bare.messages_url);
+    for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        const kwa_config_t *c = rows[i].bare ? &bare : &cfg;
+        UNIT_CASE(rows[i].name);
+        CHECK_INT(build_json(&req, c, "text", rows[i].fields, &err), 0);
+        CHECK_STR(req.url, rows[i].url);
+        if (rows[i].borrowed) {
+            CHECK(req.url == cfg.messages_url);
+            CHECK_NULL(req.url_owned);
+        } else {
+            CHECK(req.url == req.url_owned);
+        }
+        kwa_request_free(&req);
+        CHECK_NULL(req.url);
+    }
+}
+
+/* Arguments given directly (KWA_MSG_ARGS) that say present with no
+ * string: refused as out of memory (what cJSON's NULL meant), no crash. */
+static void test_args_null_string(void)
+{
+    const kwa_opdef_t *op = kwa_op_find("media");
+    static const char *const to[] = {"+919000000001"};
+    kwa_message_t m;
+    kwa_request_t req;
+    kwa_result_t err;
+    kwa_args_t a;
+
+    UNIT_CASE("present with a NULL string");
+    memset(&a, 0, sizeof a);
+    memset(&m, 0, sizeof m);
+    memset(&err, 0, sizeof err);
+    a.v[kwa_op_field(op, "to")] = (kwa_value_t){.present = 1, .list = to, .count = 1};
+    a.v[kwa_op_field(op, "type")] = (kwa_value_t){.present = 1, .str = "image"};
+    a.v[kwa_op_field(op, "link")] = (kwa_value_t){.present = 1, .str = "https://e.x/a.jpg"};
+    a.v[kwa_op_field(op, "caption")] = (kwa_value_t){.present = 1, .str = NULL};
+    m.type = KWA_MSG_ARGS;
+    m.u.args.def = op;
+    m.u.args.args = &a;
+    CHECK_INT(kwa_request_build(&req, &cfg, &m, &err), -1);
+    CHECK_STR(kwa_kind_name(err.kind), "nomem");
+    CHECK_NULL(req.body);
+}
+
 int main(void)
 {
     config(&cfg, "+918000000001");
@@ -1189,6 +1257,8 @@ int main(void)
     test_typed();
     test_base_url();
     test_parts();
+    test_url_borrowed();
+    test_args_null_string();
 
     kwa_config_free(&cfg);
     kwa_config_free(&bare);

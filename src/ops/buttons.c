@@ -74,32 +74,26 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *action = NULL, *list = NULL, *item, *reply;
     const cJSON *b;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA], "interactive", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, action = kwa_build_interactive(mo, "button", &a->v[HEADER], a->v[BODY].str,
-                                              a->v[FOOTER].str));
-    if (ok)
-        cJSON_DeleteItemFromObjectCaseSensitive(action, "name"); /* buttons have none */
-    KWA_OK(ok, list = cJSON_AddArrayToObject(action, "buttons"));
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "interactive");
+    /* buttons have no action name */
+    kwa_build_interactive(&w, "button", &a->v[HEADER], a->v[BODY].str, a->v[FOOTER].str, 0);
+    KWA_WKEY(&w, "buttons");
+    kwa_writer_array(&w);
     cJSON_ArrayForEach(b, a->v[BUTTONS].json) {
-        if (!ok)
-            break;
-        KWA_OK(ok, item = cJSON_CreateObject());
-        if (ok && !cJSON_AddItemToArray(list, item)) {
-            cJSON_Delete(item);
-            ok = 0;
-        }
-        KWA_OK(ok, cJSON_AddStringToObject(item, "type", "reply"));
-        KWA_OK(ok, reply = cJSON_AddObjectToObject(item, "reply"));
-        KWA_OK(ok, cJSON_AddStringToObject(reply, "id",
-                                           cJSON_GetObjectItemCaseSensitive(b, "id")->valuestring));
-        KWA_OK(ok, cJSON_AddStringToObject(
-                       reply, "title", cJSON_GetObjectItemCaseSensitive(b, "title")->valuestring));
+        kwa_writer_object(&w);
+        KWA_WPAIR(&w, "type", "reply");
+        KWA_WKEY(&w, "reply");
+        kwa_writer_object(&w);
+        KWA_WSTR(&w, "id", cJSON_GetObjectItemCaseSensitive(b, "id")->valuestring);
+        KWA_WSTR(&w, "title", cJSON_GetObjectItemCaseSensitive(b, "title")->valuestring);
+        kwa_writer_end(&w);
+        kwa_writer_end(&w);
     }
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
 
 const kwa_opdef_t kwa_op_buttons = {

@@ -21,13 +21,16 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *root = cJSON_CreateObject();
-    int ok = root != NULL && flow_add_string(root, "name", &a->v[NAME]) &&
-             flow_add_list(root, "categories", &a->v[CATEGORIES]) &&
-             flow_add_string(root, "clone_flow_id", &a->v[CLONE_FLOW_ID]) &&
-             flow_add_string(root, "endpoint_uri", &a->v[ENDPOINT_URI]);
+    kwa_writer_t w;
 
-    return kwa_build_call(req, cfg, "POST", a->v[WABA_ID].str, "flows", NULL, NULL, root, ok,
+    kwa_build_begin(&w, fields, a);
+    kwa_writer_object(&w);
+    flow_add_string(&w, "name", &a->v[NAME]);
+    kwa_build_copy(&w, "categories", &a->v[CATEGORIES]);
+    flow_add_string(&w, "clone_flow_id", &a->v[CLONE_FLOW_ID]);
+    flow_add_string(&w, "endpoint_uri", &a->v[ENDPOINT_URI]);
+    kwa_writer_end(&w);
+    return kwa_build_call(req, cfg, "POST", a->v[WABA_ID].str, "flows", NULL, NULL, &w,
                           KWA_ANSWER_JSON, err);
 }
 

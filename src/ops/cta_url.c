@@ -24,17 +24,24 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *action = NULL, *params;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA],
-                                    "interactive", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, action = kwa_build_interactive(mo, "cta_url", &a->v[HEADER], a->v[BODY].str,
-                                              a->v[FOOTER].str));
-    KWA_OK(ok, params = cJSON_AddObjectToObject(action, "parameters"));
-    KWA_OK(ok, cJSON_AddStringToObject(params, "display_text", a->v[DISPLAY_TEXT].str));
-    KWA_OK(ok, cJSON_AddStringToObject(params, "url", a->v[URL].str));
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "interactive");
+    kwa_build_interactive(&w, "cta_url", &a->v[HEADER], a->v[BODY].str, a->v[FOOTER].str, 1);
+    KWA_WKEY(&w, "parameters");
+    kwa_writer_object(&w);
+    KWA_WSTR(&w, "display_text", a->v[DISPLAY_TEXT].str);
+    KWA_WSTR(&w, "url", a->v[URL].str);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
+}
+
+static void typed(kwa_args_t *a, const kwa_message_t *m)
+{
+    kwa_args_envelope(a, TO, FROM, EXTRA, &m->u.cta_url.envelope);
+    kwa_args_frame(a, HEADER, BODY, FOOTER, &m->u.cta_url.frame);
+    kwa_args_string(&a->v[DISPLAY_TEXT], m->u.cta_url.display_text);
+    kwa_args_string(&a->v[URL], m->u.cta_url.url);
 }
 
 const kwa_opdef_t kwa_op_cta_url = {
@@ -47,4 +54,5 @@ const kwa_opdef_t kwa_op_cta_url = {
     .answer = KWA_ANSWER_MESSAGE,
     .fields = fields,
     .build = build,
+    .typed = typed,
 };

@@ -15,7 +15,7 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    return kwa_build_call(req, cfg, "DELETE", a->v[FLOW_ID].str, NULL, NULL, NULL, NULL, 1,
+    return kwa_build_call(req, cfg, "DELETE", a->v[FLOW_ID].str, NULL, NULL, NULL, NULL,
                           KWA_ANSWER_SUCCESS, err);
 }
 

@@ -101,22 +101,23 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *action = NULL, *params = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA],
-                                    "interactive", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, action = kwa_build_interactive(mo, "flow", &a->v[HEADER], a->v[BODY].str,
-                                              a->v[FOOTER].str));
-    KWA_OK(ok, params = cJSON_Duplicate(a->v[FLOW].json, 1));
-    if (ok && !cJSON_HasObjectItem(params, "flow_message_version"))
-        KWA_OK(ok, cJSON_AddStringToObject(params, "flow_message_version", "3"));
-    if (ok && cJSON_AddItemToObject(action, "parameters", params))
-        params = NULL; /* root owns it now */
-    else
-        ok = 0;
-    cJSON_Delete(params);
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "interactive");
+    kwa_build_interactive(&w, "flow", &a->v[HEADER], a->v[BODY].str, a->v[FOOTER].str, 1);
+    KWA_WKEY(&w, "parameters");
+    kwa_writer_json_open(&w, a->v[FLOW].json); /* passed through, then: */
+    if (!cJSON_HasObjectItem(a->v[FLOW].json, "flow_message_version"))
+        KWA_WPAIR(&w, "flow_message_version", "3");
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
+}
+
+static void typed(kwa_args_t *a, const kwa_message_t *m)
+{
+    kwa_args_envelope(a, TO, FROM, EXTRA, &m->u.flow.envelope);
+    kwa_args_frame(a, HEADER, BODY, FOOTER, &m->u.flow.frame);
+    kwa_args_json(&a->v[FLOW], m->u.flow.parameters);
 }
 
 const kwa_opdef_t kwa_op_flow = {
@@ -129,4 +130,5 @@ const kwa_opdef_t kwa_op_flow = {
     .answer = KWA_ANSWER_MESSAGE,
     .fields = fields,
     .build = build,
+    .typed = typed,
 };

@@ -26,25 +26,13 @@
      "the fields to return (e.g. id, name, status, json_version, endpoint_uri, preview)",  \
      NULL, NULL}
 
-/* Adds the string of v under name when present; 1 unless out of memory. */
-static inline int flow_add_string(cJSON *root, const char *name, const kwa_value_t *v)
+/* Writes the string of v under name when present. */
+static inline void flow_add_string(kwa_writer_t *w, const char *name, const kwa_value_t *v)
 {
-    return !v->present || cJSON_AddStringToObject(root, name, v->str) != NULL;
-}
-
-/* Adds a copy of the list of v under name when present. */
-static inline int flow_add_list(cJSON *root, const char *name, const kwa_value_t *v)
-{
-    cJSON *copy;
-
     if (!v->present)
-        return 1;
-    copy = cJSON_Duplicate(v->json, 1);
-    if (copy == NULL || !cJSON_AddItemToObject(root, name, copy)) {
-        cJSON_Delete(copy);
-        return 0;
-    }
-    return 1;
+        return;
+    kwa_writer_key(w, name);
+    kwa_writer_string(w, v->str);
 }
 
 #endif

@@ -18,7 +18,7 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
                  kwa_result_t *err)
 {
     return kwa_build_call(req, cfg, "GET", a->v[FLOW_ID].str, NULL, "fields",
-                          a->v[FIELDS].present ? a->v[FIELDS].json : NULL, NULL, 1,
+                          a->v[FIELDS].present ? a->v[FIELDS].json : NULL, NULL,
                           KWA_ANSWER_JSON, err);
 }
 

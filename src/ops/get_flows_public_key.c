@@ -19,7 +19,7 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 {
     const char *from = a->v[FROM].present ? a->v[FROM].str : cfg->from;
 
-    return kwa_build_call(req, cfg, "GET", from, "flows_encryption", NULL, NULL, NULL, 1,
+    return kwa_build_call(req, cfg, "GET", from, "flows_encryption", NULL, NULL, NULL,
                           KWA_ANSWER_JSON, err);
 }
 

@@ -104,17 +104,15 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *action = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA], "interactive", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, action = kwa_build_interactive(mo, "list", &a->v[HEADER], a->v[BODY].str,
-                                              a->v[FOOTER].str));
-    if (ok)
-        cJSON_DeleteItemFromObjectCaseSensitive(action, "name"); /* lists have none */
-    KWA_OK(ok, cJSON_AddStringToObject(action, "button", a->v[BUTTON].str));
-    ok = ok && kwa_build_copy(action, "sections", &a->v[SECTIONS]);
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "interactive");
+    /* lists have no action name */
+    kwa_build_interactive(&w, "list", &a->v[HEADER], a->v[BODY].str, a->v[FOOTER].str, 0);
+    KWA_WSTR(&w, "button", a->v[BUTTON].str);
+    kwa_build_copy(&w, "sections", &a->v[SECTIONS]);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
 
 const kwa_opdef_t kwa_op_list = {

@@ -48,18 +48,21 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *loc = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA], "location", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, loc = cJSON_AddObjectToObject(mo, "location"));
-    KWA_OK(ok, cJSON_AddNumberToObject(loc, "latitude", a->v[LATITUDE].number));
-    KWA_OK(ok, cJSON_AddNumberToObject(loc, "longitude", a->v[LONGITUDE].number));
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "location");
+    KWA_WKEY(&w, "location");
+    kwa_writer_object(&w);
+    KWA_WKEY(&w, "latitude");
+    kwa_writer_number(&w, a->v[LATITUDE].number);
+    KWA_WKEY(&w, "longitude");
+    kwa_writer_number(&w, a->v[LONGITUDE].number);
     if (a->v[NAME].present)
-        KWA_OK(ok, cJSON_AddStringToObject(loc, "name", a->v[NAME].str));
+        KWA_WSTR(&w, "name", a->v[NAME].str);
     if (a->v[ADDRESS].present)
-        KWA_OK(ok, cJSON_AddStringToObject(loc, "address", a->v[ADDRESS].str));
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+        KWA_WSTR(&w, "address", a->v[ADDRESS].str);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
 
 const kwa_opdef_t kwa_op_location = {

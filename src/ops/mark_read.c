@@ -20,14 +20,14 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL;
-    cJSON *root = kwa_build_envelope(&a->v[EXTRA], &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, cJSON_AddStringToObject(mo, "messaging_product", "whatsapp"));
-    KWA_OK(ok, cJSON_AddStringToObject(mo, "status", "read"));
-    KWA_OK(ok, cJSON_AddStringToObject(mo, "message_id", a->v[MESSAGE_ID].str));
-    if (kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err) != 0)
+    kwa_build_begin(&w, fields, a);
+    kwa_build_envelope(&w);
+    KWA_WPAIR(&w, "messaging_product", "whatsapp");
+    KWA_WPAIR(&w, "status", "read");
+    KWA_WSTR(&w, "message_id", a->v[MESSAGE_ID].str);
+    if (kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err) != 0)
         return -1;
     req->answer = KWA_ANSWER_SUCCESS;
     return 0;

@@ -64,19 +64,21 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    const char *type = a->v[TYPE].str;
-    cJSON *mo = NULL, *media = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA], type, &mo);
-    int ok = root != NULL;
-    int i;
     static const int optional[] = {ID, LINK, CAPTION, FILENAME};
+    const char *type = a->v[TYPE].str;
+    kwa_writer_t w;
+    int i;
 
-    KWA_OK(ok, media = cJSON_AddObjectToObject(mo, type));
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], type);
+    kwa_writer_key(&w, type);
+    kwa_writer_object(&w);
     for (i = 0; i < 4; i++)
-        if (a->v[optional[i]].present)
-            KWA_OK(ok, cJSON_AddStringToObject(media, fields[optional[i]].name,
-                                               a->v[optional[i]].str));
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+        if (a->v[optional[i]].present) {
+            kwa_writer_key(&w, fields[optional[i]].name);
+            kwa_writer_string(&w, a->v[optional[i]].str);
+        }
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
 
 const kwa_opdef_t kwa_op_media = {

@@ -24,6 +24,11 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
     return kwa_build_post(req, cfg, a->v[FLOW_ID].str, "publish", KWA_ANSWER_SUCCESS, err);
 }
 
+static void typed(kwa_args_t *a, const kwa_message_t *m)
+{
+    kwa_args_string(&a->v[FLOW_ID], m->u.flow_id);
+}
+
 const kwa_opdef_t kwa_op_publish = {
     .name = "publish",
     .method = "publish_flow",
@@ -36,4 +41,5 @@ const kwa_opdef_t kwa_op_publish = {
     .fields = fields,
     .build = build,
     .group = "flows:publish",
+    .typed = typed,
 };

@@ -70,28 +70,30 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *root, *mo = NULL;
-    int ok;
+    const cJSON *mo = a->v[MESSAGING_OBJECT].json;
+    kwa_writer_t w;
 
-    root = kwa_build_envelope(&a->v[EXTRA], &mo);
-    ok = root != NULL;
-    if (ok) { /* the passthrough copy replaces the empty object */
-        cJSON *copy = cJSON_Duplicate(a->v[MESSAGING_OBJECT].json, 1);
-        ok = copy != NULL && cJSON_ReplaceItemInObjectCaseSensitive(root, "messaging_object", copy);
-        if (!ok)
-            cJSON_Delete(copy);
-        mo = copy;
+    kwa_build_begin(&w, fields, a);
+    kwa_writer_object(&w);
+    KWA_WKEY(&w, "messaging_object");
+    kwa_writer_json_open(&w, mo); /* passed through, then what it lacks: */
+    if (!cJSON_HasObjectItem(mo, "messaging_product"))
+        KWA_WPAIR(&w, "messaging_product", "whatsapp");
+    if (!cJSON_HasObjectItem(mo, "recipient_type"))
+        KWA_WPAIR(&w, "recipient_type", "individual");
+    if (a->v[REPLY_TO].present) {
+        KWA_WKEY(&w, "context");
+        kwa_writer_object(&w);
+        KWA_WSTR(&w, "message_id", a->v[REPLY_TO].str);
     }
-    if (ok && !cJSON_HasObjectItem(mo, "messaging_product"))
-        KWA_OK(ok, cJSON_AddStringToObject(mo, "messaging_product", "whatsapp"));
-    if (ok && !cJSON_HasObjectItem(mo, "recipient_type"))
-        KWA_OK(ok, cJSON_AddStringToObject(mo, "recipient_type", "individual"));
-    if (ok && a->v[REPLY_TO].present) {
-        cJSON *context;
-        KWA_OK(ok, context = cJSON_AddObjectToObject(mo, "context"));
-        KWA_OK(ok, cJSON_AddStringToObject(context, "message_id", a->v[REPLY_TO].str));
-    }
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
+}
+
+static void typed(kwa_args_t *a, const kwa_message_t *m)
+{
+    kwa_args_json(&a->v[MESSAGING_OBJECT], m->u.raw.messaging_object);
+    kwa_args_string(&a->v[FROM], m->u.raw.from);
+    kwa_args_extra(&a->v[EXTRA], m->u.raw.extra_info);
 }
 
 const kwa_opdef_t kwa_op_raw = {
@@ -105,4 +107,5 @@ const kwa_opdef_t kwa_op_raw = {
     .fields = fields,
     .build = build,
     .check = check_reply,
+    .typed = typed,
 };

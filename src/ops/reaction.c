@@ -36,14 +36,15 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *reaction = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], NULL, &a->v[EXTRA], "reaction", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, reaction = cJSON_AddObjectToObject(mo, "reaction"));
-    KWA_OK(ok, cJSON_AddStringToObject(reaction, "message_id", a->v[MESSAGE_ID].str));
-    KWA_OK(ok, cJSON_AddStringToObject(reaction, "emoji", a->v[EMOJI].str));
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], NULL, "reaction");
+    KWA_WKEY(&w, "reaction");
+    kwa_writer_object(&w);
+    KWA_WSTR(&w, "message_id", a->v[MESSAGE_ID].str);
+    KWA_WSTR(&w, "emoji", a->v[EMOJI].str);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
 }
 
 const kwa_opdef_t kwa_op_reaction = {

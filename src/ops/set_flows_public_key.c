@@ -5,7 +5,6 @@
  * with the form field business_public_key, URL-encoded. The answer is
  * read as Meta's {"success": true}.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,26 +33,18 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
 {
     const char *from = a->v[FROM].present ? a->v[FROM].str : cfg->from;
     const char *pem = a->v[PUBLIC_KEY].str;
-    char *enc = kwa_url_encode(pem, strlen(pem)), *body;
-    size_t n;
+    char *enc = kwa_url_encode(pem, strlen(pem));
+    kwa_writer_t w;
 
     if (enc == NULL)
         return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    n = strlen(enc) + sizeof "business_public_key=";
-    body = malloc(n);
-    if (body != NULL)
-        snprintf(body, n, "business_public_key=%s", enc);
+    kwa_writer_init(&w, strlen(enc) + sizeof "business_public_key=");
+    kwa_writer_raw(&w, "business_public_key=", sizeof "business_public_key=" - 1);
+    kwa_writer_raw(&w, enc, strlen(enc));
     free(enc);
-    if (body == NULL)
-        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    if (kwa_build_call(req, cfg, "POST", from, "flows_encryption", NULL, NULL, NULL, 1,
-                       KWA_ANSWER_SUCCESS, err) != 0) {
-        free(body);
+    if (kwa_build_call(req, cfg, "POST", from, "flows_encryption", NULL, NULL, &w,
+                       KWA_ANSWER_SUCCESS, err) != 0)
         return -1;
-    }
-    free(req->body);
-    req->body = body;
-    req->body_len = strlen(body);
     req->content_type = "application/x-www-form-urlencoded";
     return 0;
 }

@@ -290,159 +290,122 @@ static const cJSON *member(const cJSON *obj, const char *name)
     return cJSON_GetObjectItemCaseSensitive(obj, name);
 }
 
-/* Copies the string or number member `from` of src into dst as `to`. */
-static int copy(cJSON *dst, const char *to, const cJSON *src, const char *from)
+/* Writes the string or number member `from` of src as `to`, if there. */
+static void copy(kwa_writer_t *w, const char *to, const cJSON *src, const char *from)
 {
     const cJSON *m = member(src, from);
 
     if (m == NULL)
-        return 1;
-    return cJSON_IsString(m) ? cJSON_AddStringToObject(dst, to, m->valuestring) != NULL
-                             : cJSON_AddNumberToObject(dst, to, m->valuedouble) != NULL;
+        return;
+    kwa_writer_key(w, to);
+    if (cJSON_IsString(m))
+        kwa_writer_string(w, m->valuestring);
+    else
+        kwa_writer_number(w, m->valuedouble);
 }
 
-/* Appends {"type": type, type: {}} to params; returns the inner object. */
-static cJSON *typed(cJSON *params, const char *type)
+/* {"type": type, type: { left open: the caller closes both. */
+static void typed(kwa_writer_t *w, const char *type)
 {
-    cJSON *p = cJSON_CreateObject();
-    int ok = p != NULL && cJSON_AddItemToArray(params, p);
-
-    if (!ok) {
-        cJSON_Delete(p);
-        return NULL;
-    }
-    if (cJSON_AddStringToObject(p, "type", type) == NULL)
-        return NULL;
-    return cJSON_AddObjectToObject(p, type);
+    kwa_writer_object(w);
+    KWA_WSTR(w, "type", type);
+    kwa_writer_key(w, type);
+    kwa_writer_object(w);
 }
 
-static int add_text(cJSON *params, const char *type, const char *key, const char *text)
+/* {"type": type, key: text} */
+static void add_text(kwa_writer_t *w, const char *type, const char *key, const char *text)
 {
-    cJSON *p = cJSON_CreateObject();
-    int ok = p != NULL && cJSON_AddItemToArray(params, p);
-
-    if (!ok) {
-        cJSON_Delete(p);
-        return 0;
-    }
-    return cJSON_AddStringToObject(p, "type", type) && cJSON_AddStringToObject(p, key, text);
+    kwa_writer_object(w);
+    KWA_WSTR(w, "type", type);
+    kwa_writer_key(w, key);
+    kwa_writer_string(w, text);
+    kwa_writer_end(w);
 }
 
-/* Appends {"type": type, "parameters": []} to list; returns parameters. */
-static cJSON *component(cJSON *list, const char *type, cJSON **comp)
-{
-    cJSON *c = cJSON_CreateObject();
-
-    if (c == NULL || !cJSON_AddItemToArray(list, c)) {
-        cJSON_Delete(c);
-        return NULL;
-    }
-    *comp = c;
-    if (cJSON_AddStringToObject(c, "type", type) == NULL)
-        return NULL;
-    return cJSON_AddArrayToObject(c, "parameters");
-}
-
-static int add_header(cJSON *list, const cJSON *h)
+static void add_header(kwa_writer_t *w, const cJSON *h)
 {
     const char *type = member(h, "type")->valuestring;
-    cJSON *comp, *params = component(list, "header", &comp), *obj;
+    unsigned top = w->depth;
     const cJSON *p;
-    int ok = params != NULL;
 
-    if (ok && strcmp(type, "text") == 0) {
-        cJSON_ArrayForEach(p, member(h, "params"))
-            ok = ok && add_text(params, "text", "text", p->valuestring);
-        return ok;
+    kwa_writer_object(w);
+    KWA_WPAIR(w, "type", "header");
+    KWA_WKEY(w, "parameters");
+    kwa_writer_array(w);
+    if (strcmp(type, "text") == 0) {
+        cJSON_ArrayForEach(p, member(h, "params")) {
+            add_text(w, "text", "text", p->valuestring);
+        }
+    } else if (strcmp(type, "location") == 0) {
+        typed(w, type);
+        copy(w, "latitude", h, "latitude");
+        copy(w, "longitude", h, "longitude");
+        copy(w, "name", h, "name");
+        copy(w, "address", h, "address");
+    } else {
+        typed(w, type);
+        copy(w, "id", h, "id");
+        copy(w, "link", h, "link");
+        copy(w, "filename", h, "filename");
     }
-    KWA_OK(ok, obj = typed(params, type));
-    if (strcmp(type, "location") == 0)
-        return ok && copy(obj, "latitude", h, "latitude") && copy(obj, "longitude", h, "longitude") &&
-               copy(obj, "name", h, "name") && copy(obj, "address", h, "address");
-    return ok && copy(obj, "id", h, "id") && copy(obj, "link", h, "link") &&
-           copy(obj, "filename", h, "filename");
+    kwa_writer_close_to(w, top);
 }
 
-static int add_body(cJSON *list, const cJSON *body)
+static void add_body(kwa_writer_t *w, const cJSON *body)
 {
-    cJSON *comp, *params = component(list, "body", &comp), *obj;
+    unsigned top = w->depth;
     const cJSON *p;
-    int ok = params != NULL;
 
+    kwa_writer_object(w);
+    KWA_WPAIR(w, "type", "body");
+    KWA_WKEY(w, "parameters");
+    kwa_writer_array(w);
     cJSON_ArrayForEach(p, body) {
-        if (!ok)
-            break;
         if (cJSON_IsString(p)) {
-            ok = add_text(params, "text", "text", p->valuestring);
+            add_text(w, "text", "text", p->valuestring);
             continue;
         }
-        KWA_OK(ok, obj = typed(params, member(p, "type")->valuestring));
-        ok = ok && copy(obj, "fallback_value", p, "fallback") && copy(obj, "code", p, "code") &&
-             copy(obj, "amount_1000", p, "amount_1000");
+        typed(w, member(p, "type")->valuestring);
+        copy(w, "fallback_value", p, "fallback");
+        copy(w, "code", p, "code");
+        copy(w, "amount_1000", p, "amount_1000");
+        kwa_writer_close_to(w, top + 2); /* back in parameters */
     }
-    return ok;
+    kwa_writer_close_to(w, top);
 }
 
-static int add_button(cJSON *list, const cJSON *b, int position)
+/* {"type":"button","sub_type":type,"index":"N","parameters":[...]}, the
+ * order Meta's samples print. */
+static void add_button(kwa_writer_t *w, const cJSON *b, int position)
 {
     const char *type = member(b, "type")->valuestring;
     const cJSON *index = member(b, "index");
-    cJSON *comp = NULL, *params = component(list, "button", &comp), *action;
+    unsigned top = w->depth;
     char text[4];
-    int ok = params != NULL;
 
     snprintf(text, sizeof text, "%d", index != NULL ? index->valueint : position);
-    KWA_OK(ok, cJSON_AddStringToObject(comp, "sub_type", type));
-    KWA_OK(ok, cJSON_AddStringToObject(comp, "index", text));
-    /* parameters after sub_type and index, as Meta's samples print them */
-    if (ok) {
-        cJSON_DetachItemViaPointer(comp, params);
-        ok = cJSON_AddItemToObject(comp, "parameters", params);
-        if (!ok)
-            cJSON_Delete(params);
+    kwa_writer_object(w);
+    KWA_WPAIR(w, "type", "button");
+    KWA_WSTR(w, "sub_type", type);
+    KWA_WSTR(w, "index", text);
+    KWA_WKEY(w, "parameters");
+    kwa_writer_array(w);
+    if (strcmp(type, "quick_reply") == 0) {
+        add_text(w, "payload", "payload", member(b, "payload")->valuestring);
+    } else if (strcmp(type, "url") == 0) {
+        add_text(w, "text", "text", member(b, "text")->valuestring);
+    } else if (strcmp(type, "copy_code") == 0) {
+        add_text(w, "coupon_code", "coupon_code", member(b, "code")->valuestring);
+    } else {
+        typed(w, "action");
+        if (member(b, "flow_action_data") != NULL) {
+            KWA_WKEY(w, "flow_action_data");
+            kwa_writer_json(w, member(b, "flow_action_data"));
+        }
+        copy(w, "flow_token", b, "flow_token");
     }
-    if (!ok)
-        return 0;
-    if (strcmp(type, "quick_reply") == 0)
-        return add_text(params, "payload", "payload", member(b, "payload")->valuestring);
-    if (strcmp(type, "url") == 0)
-        return add_text(params, "text", "text", member(b, "text")->valuestring);
-    if (strcmp(type, "copy_code") == 0)
-        return add_text(params, "coupon_code", "coupon_code", member(b, "code")->valuestring);
-    KWA_OK(ok, action = typed(params, "action"));
-    if (ok && member(b, "flow_action_data") != NULL) {
-        cJSON *data = cJSON_Duplicate(member(b, "flow_action_data"), 1);
-        ok = data != NULL && cJSON_AddItemToObject(action, "flow_action_data", data);
-        if (!ok)
-            cJSON_Delete(data);
-    }
-    return ok && copy(action, "flow_token", b, "flow_token");
-}
-
-static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
-                 kwa_result_t *err)
-{
-    cJSON *mo = NULL, *tpl = NULL, *lang, *list = NULL;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA], "template", &mo);
-    const cJSON *b;
-    int ok = root != NULL, i = 0;
-
-    KWA_OK(ok, tpl = cJSON_AddObjectToObject(mo, "template"));
-    KWA_OK(ok, cJSON_AddStringToObject(tpl, "name", a->v[NAME].str));
-    KWA_OK(ok, lang = cJSON_AddObjectToObject(tpl, "language"));
-    KWA_OK(ok, cJSON_AddStringToObject(lang, "code", a->v[LANGUAGE].str));
-    if (a->v[COMPONENTS].present) {
-        ok = ok && kwa_build_copy(tpl, "components", &a->v[COMPONENTS]);
-    } else if (a->v[HEADER].present || a->v[BODY].present || a->v[BUTTONS].present) {
-        KWA_OK(ok, list = cJSON_AddArrayToObject(tpl, "components"));
-        if (a->v[HEADER].present)
-            ok = ok && add_header(list, a->v[HEADER].json);
-        if (a->v[BODY].present)
-            ok = ok && add_body(list, a->v[BODY].json);
-        if (a->v[BUTTONS].present)
-            cJSON_ArrayForEach(b, a->v[BUTTONS].json) ok = ok && add_button(list, b, i++);
-    }
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    kwa_writer_close_to(w, top);
 }
 
 static const kwa_subfield_t header_flags[] = {
@@ -492,6 +455,40 @@ static const kwa_field_t fields[] = {
     [EXTRA] = KWA_FIELD_EXTRA,
     KWA_FIELD_END,
 };
+
+static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
+                 kwa_result_t *err)
+{
+    const cJSON *b;
+    kwa_writer_t w;
+    int i = 0;
+
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "template");
+    KWA_WKEY(&w, "template");
+    kwa_writer_object(&w);
+    KWA_WSTR(&w, "name", a->v[NAME].str);
+    KWA_WKEY(&w, "language");
+    kwa_writer_object(&w);
+    KWA_WSTR(&w, "code", a->v[LANGUAGE].str);
+    kwa_writer_end(&w);
+    if (a->v[COMPONENTS].present) {
+        kwa_build_copy(&w, "components", &a->v[COMPONENTS]);
+    } else if (a->v[HEADER].present || a->v[BODY].present || a->v[BUTTONS].present) {
+        KWA_WKEY(&w, "components");
+        kwa_writer_array(&w);
+        if (a->v[HEADER].present)
+            add_header(&w, a->v[HEADER].json);
+        if (a->v[BODY].present)
+            add_body(&w, a->v[BODY].json);
+        if (a->v[BUTTONS].present) {
+            cJSON_ArrayForEach(b, a->v[BUTTONS].json) {
+                add_button(&w, b, i++);
+            }
+        }
+    }
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
+}
 
 const kwa_opdef_t kwa_op_template = {
     .name = "template",

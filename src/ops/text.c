@@ -20,15 +20,24 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *mo = NULL, *text;
-    cJSON *root = kwa_build_message(&a->v[TO], &a->v[REPLY_TO], &a->v[EXTRA],
-                                    "text", &mo);
-    int ok = root != NULL;
+    kwa_writer_t w;
 
-    KWA_OK(ok, text = cJSON_AddObjectToObject(mo, "text"));
-    KWA_OK(ok, cJSON_AddBoolToObject(text, "preview_url", a->v[PREVIEW_URL].boolean));
-    KWA_OK(ok, cJSON_AddStringToObject(text, "body", a->v[BODY].str));
-    return kwa_build_finish(req, cfg, a->v[FROM].str, root, ok, err);
+    kwa_build_begin(&w, fields, a);
+    kwa_build_message(&w, &a->v[TO], &a->v[REPLY_TO], "text");
+    KWA_WKEY(&w, "text");
+    kwa_writer_object(&w);
+    KWA_WKEY(&w, "preview_url");
+    kwa_writer_bool(&w, a->v[PREVIEW_URL].boolean);
+    KWA_WSTR(&w, "body", a->v[BODY].str);
+    return kwa_build_finish(req, cfg, a->v[FROM].str, &w, &a->v[EXTRA], err);
+}
+
+static void typed(kwa_args_t *a, const kwa_message_t *m)
+{
+    kwa_args_envelope(a, TO, FROM, EXTRA, &m->u.text.envelope);
+    kwa_args_string(&a->v[BODY], m->u.text.body);
+    a->v[PREVIEW_URL].present = 1;
+    a->v[PREVIEW_URL].boolean = m->u.text.preview_url != 0;
 }
 
 const kwa_opdef_t kwa_op_text = {
@@ -41,4 +50,5 @@ const kwa_opdef_t kwa_op_text = {
     .answer = KWA_ANSWER_MESSAGE,
     .fields = fields,
     .build = build,
+    .typed = typed,
 };

@@ -19,17 +19,18 @@ static const kwa_field_t fields[] = {
 static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *a,
                  kwa_result_t *err)
 {
-    cJSON *root;
-    int ok;
+    kwa_writer_t w;
 
     if (!a->v[NAME].present && !a->v[CATEGORIES].present && !a->v[ENDPOINT_URI].present)
         return kwa_fail(err, KWA_VALIDATION, "message",
                         "update_flow needs name, categories or endpoint_uri");
-    root = cJSON_CreateObject();
-    ok = root != NULL && flow_add_string(root, "name", &a->v[NAME]) &&
-         flow_add_list(root, "categories", &a->v[CATEGORIES]) &&
-         flow_add_string(root, "endpoint_uri", &a->v[ENDPOINT_URI]);
-    return kwa_build_call(req, cfg, "POST", a->v[FLOW_ID].str, NULL, NULL, NULL, root, ok,
+    kwa_build_begin(&w, fields, a);
+    kwa_writer_object(&w);
+    flow_add_string(&w, "name", &a->v[NAME]);
+    kwa_build_copy(&w, "categories", &a->v[CATEGORIES]);
+    flow_add_string(&w, "endpoint_uri", &a->v[ENDPOINT_URI]);
+    kwa_writer_end(&w);
+    return kwa_build_call(req, cfg, "POST", a->v[FLOW_ID].str, NULL, NULL, NULL, &w,
                           KWA_ANSWER_SUCCESS, err);
 }
 

@@ -25,22 +25,24 @@ static int build(kwa_request_t *req, const kwa_config_t *cfg, const kwa_args_t *
                  kwa_result_t *err)
 {
     const kwa_value_t *v = &a->v[FLOW_JSON];
-    char *text = v->json ? cJSON_PrintUnformatted(v->json) : strdup(v->str);
+    kwa_request_t text = {0}; /* the body, until the request is made */
+    kwa_writer_t w;
 
-    if (text == NULL)
-        return kwa_fail(err, KWA_NOMEM, NULL, "out of memory");
-    if (strlen(text) > KWA_MAX_REQUEST) {
-        free(text);
-        return kwa_fail(err, KWA_VALIDATION, "flow_json", "flow_json is longer than 1 MiB");
-    }
-    if (kwa_build_call(req, cfg, "POST", a->v[FLOW_ID].str, "assets", NULL, NULL, NULL, 1,
+    kwa_build_begin(&w, fields, a);
+    if (v->json != NULL)
+        kwa_writer_json(&w, v->json);
+    else
+        kwa_writer_raw(&w, v->str, strlen(v->str)); /* byte for byte */
+    if (kwa_build_body(&text, &w, "flow_json", "flow_json is longer than 1 MiB", err) != 0)
+        return -1;
+    if (kwa_build_call(req, cfg, "POST", a->v[FLOW_ID].str, "assets", NULL, NULL, NULL,
                        KWA_ANSWER_JSON, err) != 0) {
-        free(text);
+        kwa_request_free(&text);
         return -1;
     }
     free(req->body);
-    req->body = text;
-    req->body_len = strlen(text);
+    req->body = text.body;
+    req->body_len = text.body_len;
     /* the file's bytes borrow the body; the other parts' are static */
     req->parts[0] = (kwa_part_t){.name = "file", .data = req->body, .len = req->body_len,
                                  .filename = strdup("flow.json"),
