@@ -16,7 +16,9 @@
 # format); the medians and their ratio go to stderr.
 # Environment: BENCH_SECONDS (whole seconds per row and round, default 2),
 # BENCH_MESSAGES (instead: exactly this many messages per row and round),
-# BENCH_ROUNDS (default 5; rows interleaved plain, lib, plain, lib, ...).
+# BENCH_ROUNDS (default 5; rows interleaved plain, lib, plain, lib, ...),
+# BENCH_NGX_CALLGRIND=DIR (instead: callgrind profiles of the worker, see
+# below; BENCH_CG_SMALL and BENCH_CG_LARGE messages, default 1000, 3000).
 #
 # Caveats: a benchmark, not a test: it fails only when a message fails.
 # Its nginx runs on a free 127.0.0.1 port and is stopped on exit (trap).
@@ -57,11 +59,15 @@ LUA
 trap stop_ngx EXIT
 trap 'exit 130' INT TERM HUP
 
-eval "$(lua5.4 - "$ROOT" "$KALEYRA_BASE_URL/fast" "$KALEYRA_SID" "$KALEYRA_API_KEY" "$KALEYRA_FROM" <<'LUA'
+# start_ngx [READY_SECONDS]: starts the benchmark's nginx (through
+# SANDBOX_NGINX if set); sets NGX_PREFIX and NGX_PORT
+start_ngx() {
+  eval "$(lua5.4 - "$ROOT" "$KALEYRA_BASE_URL/fast" "$KALEYRA_SID" "$KALEYRA_API_KEY" "$KALEYRA_FROM" "${1:-5}" <<'LUA'
 package.path = arg[1] .. "/?.lua;" .. package.path
 local launcher = require "sandbox.launcher"
-local s, err = launcher.start { conf = { template = arg[1] .. "/bench/ngx_bench.conf.in", vars = {
-  ROOT = arg[1], BASE = arg[2], SID = arg[3], API_KEY = arg[4], FROM = arg[5],
+local s, err = launcher.start { ready_timeout = tonumber(arg[6]), conf = {
+  template = arg[1] .. "/bench/ngx_bench.conf.in", vars = {
+    ROOT = arg[1], BASE = arg[2], SID = arg[3], API_KEY = arg[4], FROM = arg[5],
 } } }
 if not s then io.stderr:write(tostring(err), "\n") os.exit(1) end
 s:detach()
@@ -69,6 +75,7 @@ print("NGX_PREFIX=" .. launcher.shell_quote(s.prefix))
 print("NGX_PORT=" .. s.port)
 LUA
 )"
+}
 
 # row ROW PATH ROUND: one round of one row, "<messages> <seconds>" from the handler
 row() {
@@ -82,6 +89,39 @@ row() {
   echo "$1 $3 $out"
 }
 
+# ---- callgrind: BENCH_NGX_CALLGRIND=DIR profiles the worker instead ----
+# For each row, nginx runs under valgrind twice (a fresh one each time:
+# start-up cancels out), answering one request of CG_SMALL, then one of
+# CG_LARGE messages; the worker's profile (the largest of the run's files,
+# one per process) becomes DIR/cg.ngx_ROW.N, listed in DIR/cg.txt as
+# bench/report.lua reads it. valgrind logs to a file: a daemon that kept
+# the launcher's stderr open would keep the launcher waiting.
+if [ -n "${BENCH_NGX_CALLGRIND:-}" ]; then
+  DIR=$BENCH_NGX_CALLGRIND CG_SMALL=${BENCH_CG_SMALL:-1000} CG_LARGE=${BENCH_CG_LARGE:-3000}
+  WRAP=$(mktemp)
+  trap 'stop_ngx; rm -f "$WRAP"' EXIT
+  printf '#!/bin/sh\nexec valgrind --tool=callgrind -q --log-file="$CG_OUT.log" --callgrind-out-file="$CG_OUT.%%p" %s "$@"\n' \
+    "$(command -v nginx || echo /usr/sbin/nginx)" >"$WRAP"
+  chmod +x "$WRAP"
+  for r in plain lib; do
+    for n in "$CG_SMALL" "$CG_LARGE"; do
+      rm -f "$DIR/cg.ngx_$r.$n".*
+      CG_OUT=$DIR/cg.ngx_$r.$n SANDBOX_NGINX=$WRAP start_ngx 60
+      QUERY="messages=$n" SECONDS_PER=60 row "ngx_$r" "$r" 1 >/dev/null
+      stop_ngx
+      rm -f "$DIR/cg.ngx_$r.$n.log"
+      worker=$(ls -S "$DIR/cg.ngx_$r.$n".* | head -n 1)
+      mv "$worker" "$DIR/cg.ngx_$r.$n"
+      rm -f "$DIR/cg.ngx_$r.$n".*
+      callgrind_annotate --auto=no --inclusive=yes --threshold=100 "$DIR/cg.ngx_$r.$n" >"$DIR/cg.ngx_$r.$n.txt"
+    done
+    echo "ngx_$r cg.ngx_$r.$CG_SMALL $CG_SMALL cg.ngx_$r.$CG_LARGE $CG_LARGE" >>"$DIR/cg.txt"
+    echo "  ngx_$r: profiled $CG_SMALL and $CG_LARGE messages in the worker" >&2
+  done
+  exit 0
+fi
+
+start_ngx
 echo "bench/ngx.sh: $ROUNDS rounds ($QUERY) against $KALEYRA_BASE_URL/fast" >&2
 LINES=
 for round in $(seq 1 "$ROUNDS"); do

@@ -17,7 +17,9 @@
 # BENCH_ROUNDS (default 5; rows run interleaved, round after round, and the
 # median is kept, because this machine is noisy), BENCH_RSS_SMALL and
 # BENCH_RSS_LARGE (default 10000 and 200000 messages), BENCH_CG_SMALL and
-# BENCH_CG_LARGE (default 1000 and 3000 messages per callgrind pair).
+# BENCH_CG_LARGE (default 1000 and 3000 messages per callgrind pair),
+# BENCH_NGX_ROUNDS (the nginx rows' rounds, default 2 x BENCH_ROUNDS - 1:
+# they are the noisiest).
 #
 # Caveats: a benchmark, not a test: it fails only when a request fails.
 # Timings are trusted only as ratios within one run. Node rows are
@@ -45,6 +47,7 @@ install_missing() { # Debian packages the benchmark needs beyond `make deps`
 build() { # C programs against the system libcurl (and libkwa.a for core_cost)
   local cc=${CC:-cc} flags="-std=c99 -O2 -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wwrite-strings -Werror"
   [ -f build/libkwa.a ] && [ -f build/lua/kaleyra/whatsapp/core.so ] || make -s all
+  [ -f build/luajit/kaleyra/whatsapp/core.so ] || make -s luajit # the nginx rows
   mkdir -p "$OUT"
   $cc $flags bench/raw_easy.c -o "$OUT/raw_easy" $(pkg-config --cflags --libs libcurl)
   $cc $flags bench/raw_multi.c -o "$OUT/raw_multi" $(pkg-config --cflags --libs libcurl)
@@ -54,7 +57,8 @@ build() { # C programs against the system libcurl (and libkwa.a for core_cost)
 }
 
 if [ "${1:-}" != --inner ]; then
-  install_missing wrk python3-requests curl valgrind lua-socket
+  install_missing wrk python3-requests curl valgrind lua-socket nginx libnginx-mod-http-lua \
+    libluajit2-5.1-dev luajit2
   build
   exec lua5.4 sandbox/sandbox --run bash "$ROOT/bench/run.sh" --inner
 fi
@@ -118,6 +122,9 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ "$HAVE_NODE" = yes ]; then record node8 "$round" node bench/node_fetch.mjs 8; fi
 done
 
+echo "bench: inside nginx (bench/ngx.sh: a plain cosocket loop and send_text, interleaved)"
+BENCH_ROUNDS=${BENCH_NGX_ROUNDS:-$((ROUNDS * 2 - 1))} bash bench/ngx.sh >>"$RESULTS"
+
 echo "bench: peak RSS of send_many"
 record rss_small 1 lua5.4 bench/lib.lua rss "${BENCH_RSS_SMALL:-10000}"
 record rss_large 1 lua5.4 bench/lib.lua rss "${BENCH_RSS_LARGE:-200000}"
@@ -169,6 +176,8 @@ cg_wrk wrk8 8
 cg_count raw_multi "$CG_SMALL" "$CG_LARGE" "$OUT/raw_multi"
 BENCH_READ_CALLBACK=1 cg_count raw_multi_cb "$CG_SMALL" "$CG_LARGE" "$OUT/raw_multi"
 cg_count lib_many "$CG_SMALL" "$CG_LARGE" lua5.4 bench/lib.lua many 1 8
+# The nginx rows: the worker under callgrind (bench/ngx.sh says how).
+BENCH_NGX_CALLGRIND=$OUT BENCH_CG_SMALL=$CG_SMALL BENCH_CG_LARGE=$CG_LARGE bash bench/ngx.sh
 # The C core alone (build + validate + parse), as before.
 cg_count core 1000 11000 "$OUT/core_cost"
 

@@ -152,7 +152,7 @@ local function startup_error(prefix, what, output)
 end
 
 -- Starts nginx on port (and tls_port, if any) with prefix; returns its pid, or nil, err, in_use.
-local function launch(prefix, port, tls_port, custom, callback)
+local function launch(prefix, port, tls_port, custom, callback, ready_timeout)
   local conf, err = render_config(prefix, port, tls_port, custom, callback)
   if not conf then return nil, err end
   assert(write_file(prefix .. "/nginx.conf", conf))
@@ -166,16 +166,17 @@ local function launch(prefix, port, tls_port, custom, callback)
     return nil, msg, msg:find("Address already in use", 1, true) ~= nil
   end
   -- The daemonized master writes its pid file a moment after the launching process has exited.
-  local deadline = socket.gettime() + READY_TIMEOUT
+  local wait = ready_timeout or READY_TIMEOUT
+  local deadline = socket.gettime() + wait
   local pid
-  for _ = 1, READY_POLLS do
+  for _ = 1, READY_POLLS * math.ceil(wait / READY_TIMEOUT) do
     pid = pid or tonumber(read_file(prefix .. "/nginx.pid") or "")
     if pid and can_connect(port) and (not tls_port or can_connect(tls_port)) then return pid end
     if socket.gettime() > deadline then break end
     socket.sleep(READY_TIMEOUT / READY_POLLS)
   end
   if pid then os.execute(("kill -s KILL -- -%d 2>/dev/null; kill -s KILL %d 2>/dev/null"):format(pid, pid)) end
-  return nil, startup_error(prefix, "nginx did not come up on port " .. port .. " within " .. READY_TIMEOUT .. " s")
+  return nil, startup_error(prefix, "nginx did not come up on port " .. port .. " within " .. wait .. " s")
 end
 
 local Server = {}
@@ -201,7 +202,7 @@ local function new_server(prefix, port, pid, owned, tls_port)
   }, Server)
 end
 
-local START_OPTIONS = { port = true, tls = true, conf = true, callback = true }
+local START_OPTIONS = { port = true, tls = true, conf = true, callback = true, ready_timeout = true }
 
 -- Returns a running server, or nil and an error message that includes nginx's error.log.
 -- Raises on bad options (unknown key, port not an integer in 1..65535, tls not a table with
@@ -211,6 +212,8 @@ local START_OPTIONS = { port = true, tls = true, conf = true, callback = true }
 -- stand-in's (e.g. an app under test); vars fill its extra @NAME@ placeholders.
 -- callback = "http://[user:password@]127.0.0.1:PORT/path": the stand-in calls accepted messages
 -- back there (sandbox/standin_callback.lua); a URL that is not loopback http fails the start.
+-- ready_timeout = seconds to wait for nginx to listen (default 5; more for nginx under valgrind,
+-- which bench/ngx.sh starts through SANDBOX_NGINX).
 function M.start(opts)
   opts = opts or {}
   for key in pairs(opts) do
@@ -228,6 +231,10 @@ function M.start(opts)
   if conf ~= nil and (type(conf) ~= "table" or type(conf.template) ~= "string"
       or (conf.vars ~= nil and type(conf.vars) ~= "table")) then
     error("launcher.start: conf must be a table { template = path, vars = { NAME = text } }", 2)
+  end
+  local ready = opts.ready_timeout
+  if ready ~= nil and (type(ready) ~= "number" or ready <= 0 or ready > 600) then
+    error("launcher.start: ready_timeout must be seconds in (0, 600]", 2)
   end
   local callback = opts.callback
   if callback ~= nil and (type(callback) ~= "string" or not callback:match("^http://[%w%.:/@%%%-_%[%]~]+$")) then
@@ -263,7 +270,7 @@ function M.start(opts)
       tls_port = free_port()
     end
     local pid
-    pid, err, in_use = launch(prefix, port, tls_port, conf, callback)
+    pid, err, in_use = launch(prefix, port, tls_port, conf, callback, opts.ready_timeout)
     if pid then return new_server(prefix, port, pid, true, tls_port) end
     -- Another process can take a free port between our probe and nginx's bind; pick again.
     if fixed or not in_use then break end
