@@ -143,6 +143,13 @@ describe("client:send_text", function()
       raises({ to = to, body = "x", "positional" }, "send_text: field names must be strings, got a number")
       raises({ to = to, body = "x", preview_url = false, bdy = "x" }, "send_text: unknown field 'bdy'")
       raises(setmetatable({ to = to, bdy = "x" }, { __index = { body = "x" } }), "send_text: unknown field 'bdy'")
+      raises({ to = to, body = "x", op = "text" }, "send_text: unknown field 'op'") -- only send_many items
+      raises({ to = to, body = "x", extra_info = { [1] = "r" } }, "extra_info: field names must be strings, got a number")
+      -- a name with a NUL byte is not the name before it
+      raises({ to = to, body = "x", ["body\0x"] = "y" }, "send_text: unknown field 'body' (its name holds a NUL byte)")
+      raises({ to = to, ["to\0"] = "y", body = "x" }, "send_text: unknown field 'to' (its name holds a NUL byte)")
+      raises({ to = to, body = "x", extra_info = { ref = "r", ["ref\0"] = "s" } },
+        "extra_info: unknown field 'ref' (its name holds a NUL byte)")
       raises({ to = to, body = "x", extra_info = setmetatable({ reff = "x" }, { __index = { ref = "r" } }) },
         "extra_info: unknown field 'reff'")
       assert.same({}, env.sandbox:records())

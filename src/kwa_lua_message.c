@@ -19,6 +19,17 @@
 
 #define MAX_RECIPIENTS 1000
 
+/* Raises for the string key on top if it holds a NUL byte: as a C string
+ * it would read as a shorter name, maybe a known one. */
+static void nul_free_key(lua_State *L, const char *what)
+{
+    size_t len;
+    const char *key = lua_tolstring(L, -1, &len);
+
+    if (strlen(key) != len)
+        luaL_error(L, "%s: unknown field '%s' (its name holds a NUL byte)", what, key);
+}
+
 void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
                         const char *const *allowed, const char *also)
 {
@@ -30,6 +41,7 @@ void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "%s: field names must be strings, got a %s", what,
                        luaL_typename(L, -1));
+        nul_free_key(L, what);
         for (k = allowed; *k != NULL; k++)
             if (strcmp(*k, lua_tostring(L, -1)) == 0)
                 break;
@@ -331,6 +343,7 @@ static void check_op_keys(lua_State *L, int idx, const kwa_opdef_t *op, int allo
         if (lua_type(L, -1) != LUA_TSTRING)
             luaL_error(L, "%s: field names must be strings, got a %s", op->method,
                        luaL_typename(L, -1));
+        nul_free_key(L, op->method);
         key = lua_tostring(L, -1);
         if (kwa_op_field(op, key) < 0 && !(allow_op && strcmp(key, "op") == 0))
             luaL_error(L, "%s: unknown field '%s'", op->method, key);
