@@ -255,7 +255,8 @@ end
 local PARTS = {
   { "libcurl: driving the transfer", {
     raw_easy = { "curl_easy_perform" }, raw_multi = { "curl_multi_perform", "curl_multi_poll" },
-    lib = { "curl_multi_socket_action", "curl_multi_add_handle", "curl_multi_remove_handle" } } },
+    lib = { "curl_multi_perform", "curl_multi_socket_action", "curl_multi_add_handle",
+      "curl_multi_remove_handle" } } },
   { "validate + write the JSON body (`kwa_op_build`)", { lib = { "kwa_op_build" } } },
   { "read the answer (`kwa_response_parse`)", { lib = { "kwa_response_parse" } } },
   { "Lua message table → C (`kwa_lua_read_message`)", { lib = { "kwa_lua_read_message" } } },
