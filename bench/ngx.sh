@@ -89,6 +89,9 @@ row() {
   echo "$1 $3 $out"
 }
 
+# bench/ngx_cpu.sh sources this file for start_ngx, stop_ngx and row.
+if [ -n "${BENCH_NGX_LIB_ONLY:-}" ]; then return 0; fi
+
 # ---- callgrind: BENCH_NGX_CALLGRIND=DIR profiles the worker instead ----
 # For each row, nginx runs under valgrind twice (a fresh one each time:
 # start-up cancels out), answering one request of CG_SMALL, then one of

@@ -383,6 +383,8 @@ local md = {
     n_small or 0, mib(rss_small), n_large or 0, mib(rss_large)),
   "",
 }
+-- bench/NOTES.md, hand-written findings (each with its command and date),
+-- follows the generated sections.
 local notes = io.open("bench/NOTES.md")
 if notes then
   md[#md + 1] = notes:read("a")
