@@ -249,7 +249,6 @@ static int client_new(lua_State *L)
     ud = kwa_newuserdata(L, sizeof *ud);
     memset(ud, 0, sizeof *ud);
     ud->callbacks = LUA_NOREF;
-    ud->jobs.ref = LUA_NOREF;
     luaL_getmetatable(L, KWA_LUA_CLIENT);
     lua_setmetatable(L, -2);
     err = &ud->res;

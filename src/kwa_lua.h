@@ -28,10 +28,9 @@
 
 /* The jobs a Lua pump has taken from one machine and not yet reported:
  * they live in one registry table per Lua state (kwa_lua_pump.c), job ->
- * this struct; next_id counts them (ref is unused, LUA_NOREF). */
+ * this struct, which counts them. */
 typedef struct kwa_lua_jobs {
-    int ref;
-    lua_Integer next_id;
+    lua_Integer running;
 } kwa_lua_jobs_t;
 
 /* C memory one call borrows while it converts a message. */

@@ -60,8 +60,7 @@ static void push_running(lua_State *L)
 int kwa_lua_jobs_init(lua_State *L, kwa_lua_jobs_t *j)
 {
     (void)L;
-    j->ref = LUA_NOREF; /* unused: the jobs live in the running table */
-    j->next_id = 0;     /* how many are running */
+    j->running = 0; /* the jobs themselves live in the running table */
     return 0;
 }
 
@@ -70,9 +69,9 @@ void kwa_lua_jobs_free(lua_State *L, kwa_lua_jobs_t *j)
 {
     int t;
 
-    if (j->next_id <= 0)
+    if (j->running <= 0)
         return;
-    j->next_id = 0;
+    j->running = 0;
     push_running(L);
     t = lua_gettop(L);
     lua_pushnil(L);
@@ -137,7 +136,7 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
     lua_pushlightuserdata(L, j);
     lua_rawset(L, -3);
     lua_pop(L, 1);
-    j->next_id++;
+    j->running++;
     lua_pushlightuserdata(L, job); /* the id */
     if (lean) {
         lua_pushstring(L, req->url);
@@ -348,7 +347,7 @@ int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg)
     lua_pushnil(L);
     lua_rawset(L, -3);
     lua_pop(L, 1);
-    j->next_id--;
+    j->running--;
     memset(&o, 0, sizeof o);
     if (lua_isnil(L, arg + 1))
         read_error(L, arg + 2, &o);

@@ -371,8 +371,9 @@ end
 -- request: { method, url, headers, body, timeout, connect_timeout }
 -- (seconds). Returns { status, body, headers } or nil and an outcome
 -- { io = ..., message } (see the file's header); headers holds only
--- ["retry-after"], the one header the library reads. cache (optional, M.cache): where the requests of one
--- client keep each URL's parts and request head.
+-- ["retry-after"], the one header the library reads. cache (optional,
+-- M.cache): where the requests of one client keep each URL's parts and
+-- request head.
 function M.request(req, cache)
   local url, method = req.url or "", req.method or "POST"
   local u, head
