@@ -24,7 +24,7 @@ PURE    = kwa_result kwa_utf8 kwa_validate kwa_config kwa_writer kwa_request kwa
           kwa_callback_message kwa_callback_status kwa_callback_auth \
           kwa_flowcrypt kwa_flowcrypt_client kwa_flow_endpoint
 CORE    = $(PURE) kwa_loop_epoll kwa_transfer kwa_engine kwa_client
-BINDING = kwa_lua kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec kwa_lua_ops \
+BINDING = kwa_lua kwa_lua_result kwa_lua_json kwa_lua_message kwa_lua_send kwa_lua_codec kwa_lua_ops \
           kwa_lua_many kwa_lua_batch kwa_lua_pump kwa_lua_interrupt kwa_lua_callback \
           kwa_lua_flow
 CORE_O  = $(CORE:%=$(BUILD)/%.o)

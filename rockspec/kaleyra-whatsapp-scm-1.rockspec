@@ -59,7 +59,7 @@ build = {
         "src/kwa_op.c", "src/kwa_dispatch.c", "src/kwa_transfer.c",
         "src/kwa_loop_epoll.c",
         "src/kwa_lua.c", "src/kwa_lua_json.c", "src/kwa_lua_message.c",
-        "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
+        "src/kwa_lua_result.c", "src/kwa_lua_send.c", "src/kwa_lua_codec.c", "src/kwa_lua_ops.c",
         "src/kwa_lua_many.c", "src/kwa_lua_batch.c", "src/kwa_lua_pump.c",
         "src/kwa_lua_interrupt.c", "src/kwa_lua_callback.c",
         "src/kwa_callback.c", "src/kwa_callback_event.c",

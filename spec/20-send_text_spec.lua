@@ -109,6 +109,10 @@ describe("client:send_text", function()
         assert.is_false(err.sent)
         assert.is_nil(err.status)
         assert.equals("validation (" .. case[3] .. "): " .. err.message, tostring(err))
+        -- the same message behind an __index is read by name, not walked:
+        -- the same error either way
+        local _, by_name = env.client:send_text(setmetatable({}, { __index = case[2] }))
+        assert.same({ err.kind, err.field, err.message }, { by_name.kind, by_name.field, by_name.message })
         assert.same({}, env.sandbox:records())
       end)
     end
@@ -131,8 +135,9 @@ describe("client:send_text", function()
       assert.same({}, env.sandbox:records())
     end)
 
-    -- The binding reads the known fields, then counts the keys; these are
-    -- the cases where the count alone must not decide.
+    -- The binding walks the keys once, matching each to a field; these
+    -- are the cases where a key is not one (or the table has a metatable)
+    -- and the fields are read by name instead.
     it("finds an unknown field whatever else the message holds", function()
       local to, c = h.magic.to, env.client
       local function raises(msg, want)

@@ -40,6 +40,7 @@ typedef struct kwa_lua_scratch {
     cJSON *trees[KWA_MAX_FIELDS]; /* passthrough tables, by field */
     kwa_request_t built;          /* client:build's request while pushed */
     kwa_args_t args;              /* the message being read */
+    const void *names;            /* this state's field names, once looked up */
 } kwa_lua_scratch_t;
 
 typedef struct kwa_lua_client {
@@ -67,7 +68,7 @@ typedef struct kwa_lua_saved {
     int stash;
 } kwa_lua_saved_t;
 
-/* ---- kwa_lua.c ---- */
+/* ---- kwa_lua.c and kwa_lua_result.c ---- */
 
 /* Checks arg 1 is an open client; raises otherwise. */
 kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
@@ -78,6 +79,8 @@ kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
 int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op);
 /* Pushes just the error table of a failed r. */
 void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
+/* Creates the successes' metatables (at module load). */
+void kwa_lua_result_meta(lua_State *L);
 
 /* ---- kwa_lua_codec.c ---- */
 
@@ -163,6 +166,9 @@ void kwa_lua_push_json(lua_State *L, const cJSON *item);
 int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
                          int flags, kwa_lua_scratch_t *s, kwa_message_t *m,
                          kwa_result_t *err);
+/* Interns every operation's field names in L (at module load), so that
+ * kwa_lua_read_message can match a table's keys to fields by address. */
+void kwa_lua_names_init(lua_State *L);
 /* The registry's operation named by the string at idx; raises naming the
  * known ones otherwise. */
 const kwa_opdef_t *kwa_lua_check_op(lua_State *L, int idx);
@@ -180,9 +186,6 @@ void kwa_lua_push_ops(lua_State *L);
 int kwa_lua_string_field(lua_State *L, int idx, const char *key,
                          const char *field, const char **out,
                          kwa_result_t *err, kwa_kind_t kind);
-/* 1 if the table at idx (absolute) has no metatable and exactly `found`
- * keys: then every key was one the caller read. 0: check by name. */
-int kwa_lua_only_keys(lua_State *L, int idx, int found);
 /* Raises if the table at idx has a key outside allowed (NULL-terminated)
  * other than `also` (may be NULL). */
 void kwa_lua_check_keys(lua_State *L, int idx, const char *what,

@@ -1,8 +1,17 @@
 /*
  * kwa_lua_message.c - reads message tables into an operation's fields,
- * by the registry's field list (kwa_op.h): one lua_getfield per field,
- * then one count of the table's keys; only when the count says there is
- * a key beyond the fields read are the keys walked by name.
+ * by the registry's field list (kwa_op.h).
+ *
+ * The usual way is one walk of the table (lua_next): each key is matched
+ * by address against the field names interned in this Lua state (short
+ * strings are unique per state, so a key equal to a field name is that
+ * very string) and its value moved to the field's stack slot; the fields
+ * are then read from their slots in field order. When a key is not a
+ * field, or the table has a metatable (an __index may give fields), the
+ * fields are read by name instead (lua_getfield), then the keys counted
+ * and, on a mismatch, walked by name to raise on the unknown one. Both
+ * ways read the same values in the same order, so they give the same
+ * result and the same error.
  *
  * Programmer errors raise: a message that is not a table, a key the call
  * does not know (a typo must not silently drop a field). Bad values
@@ -52,7 +61,9 @@ void kwa_lua_check_keys(lua_State *L, int idx, const char *what,
     }
 }
 
-int kwa_lua_only_keys(lua_State *L, int idx, int found)
+/* 1 if the table at idx (absolute) has no metatable and exactly `found`
+ * keys: then every key was one the caller read. 0: check by name. */
+static int only_keys(lua_State *L, int idx, int found)
 {
     int n = 0;
 
@@ -71,14 +82,13 @@ int kwa_lua_only_keys(lua_State *L, int idx, int found)
     return n == found;
 }
 
-int kwa_lua_string_field(lua_State *L, int idx, const char *key,
-                         const char *field, const char **out,
-                         kwa_result_t *err, kwa_kind_t kind)
+/* Reads the value on top as an optional string (left on the stack). */
+static int string_value(lua_State *L, const char *field, const char **out,
+                        kwa_result_t *err, kwa_kind_t kind)
 {
     size_t len;
 
     *out = NULL;
-    lua_getfield(L, idx, key);
     if (lua_isnil(L, -1))
         return 0;
     if (lua_type(L, -1) != LUA_TSTRING)
@@ -90,12 +100,133 @@ int kwa_lua_string_field(lua_State *L, int idx, const char *key,
     return 0;
 }
 
-/* A phone number or a list of them: the list borrows s->to. */
-static int read_phones(lua_State *L, int idx, const char *name, kwa_lua_scratch_t *s,
+int kwa_lua_string_field(lua_State *L, int idx, const char *key,
+                         const char *field, const char **out,
+                         kwa_result_t *err, kwa_kind_t kind)
+{
+    lua_getfield(L, idx, key);
+    return string_value(L, field, out, err, kind);
+}
+
+/* ---- the names of this state, for the walk ---- */
+
+#define EXTRA_KEYS 4
+static const char *const extra_keys[] = {"ref", "ref1", "ref2", "wa_source", NULL};
+
+/* Every operation's field names (KWA_MAX_FIELDS slots per op, in kwa_ops
+ * order), extra_info's keys and "op", as this state's strings. The
+ * strings are anchored in a registry table, so the addresses stay valid. */
+typedef struct names {
+    const char *op;
+    const char *extra[EXTRA_KEYS];
+    const char *field[];
+} names_t;
+
+static const char names_key = 'n', anchor_key = 'a';
+
+static const char *intern(lua_State *L, int anchor, const char *s)
+{
+    const char *p;
+
+    lua_pushstring(L, s); /* 5.1's returns nothing */
+    p = lua_tostring(L, -1);
+    lua_pushboolean(L, 1);
+    lua_rawset(L, anchor); /* anchor[s] = true keeps the string */
+    return p;
+}
+
+void kwa_lua_names_init(lua_State *L)
+{
+    size_t nops = 0, i, j;
+    names_t *n;
+    int anchor;
+
+    while (kwa_ops[nops] != NULL)
+        nops++;
+    lua_newtable(L);
+    anchor = lua_gettop(L);
+    n = kwa_newuserdata(L, sizeof *n + nops * KWA_MAX_FIELDS * sizeof n->field[0]);
+    memset(n, 0, sizeof *n + nops * KWA_MAX_FIELDS * sizeof n->field[0]);
+    n->op = intern(L, anchor, "op");
+    for (i = 0; i < EXTRA_KEYS; i++)
+        n->extra[i] = intern(L, anchor, extra_keys[i]);
+    for (i = 0; i < nops; i++)
+        for (j = 0; kwa_ops[i]->fields[j].name != NULL; j++)
+            n->field[i * KWA_MAX_FIELDS + j] = intern(L, anchor, kwa_ops[i]->fields[j].name);
+    kwa_rawsetp(L, LUA_REGISTRYINDEX, &names_key);  /* the block */
+    kwa_rawsetp(L, LUA_REGISTRYINDEX, &anchor_key); /* its strings */
+}
+
+/* This state's names block, or NULL before kwa_lua_names_init. */
+static const names_t *state_names(lua_State *L)
+{
+    const names_t *n;
+
+    kwa_rawgetp(L, LUA_REGISTRYINDEX, &names_key);
+    n = lua_touserdata(L, -1);
+    lua_pop(L, 1);
+    return n;
+}
+
+/* Walks the table at idx once: slot[i] becomes the stack index of the
+ * value of names[i], or stays 0 when the table has no such key. Each
+ * key and value stay on the stack (a copy of the key goes on to
+ * lua_next). 1 when every key is one of the n names (or `also`, which
+ * is skipped) and the table has no metatable; 0 otherwise, with the
+ * stack as it was: read by name instead. */
+static int walk(lua_State *L, int idx, const char *const *names, int n,
+                const char *also, int *slot)
+{
+    int top = lua_gettop(L), i;
+    const char *key;
+
+    memset(slot, 0, (size_t)n * sizeof *slot);
+    if (lua_getmetatable(L, idx)) {
+        lua_pop(L, 1);
+        return 0;
+    }
+    lua_pushnil(L);
+    while (lua_next(L, idx) != 0) {
+        key = lua_type(L, -2) == LUA_TSTRING ? lua_tostring(L, -2) : NULL;
+        for (i = 0; i < n && names[i] != key; i++)
+            ;
+        if (i < n)
+            slot[i] = lua_gettop(L);
+        else if (key == NULL || key != also) {
+            lua_settop(L, top);
+            return 0;
+        }
+        lua_pushvalue(L, -2);
+    }
+    return 1;
+}
+
+/* Pushes field i's value: from its slot after a walk, else by name. */
+static void fetch(lua_State *L, int idx, const int *slot, int i, const char *name)
+{
+    if (slot == NULL)
+        lua_getfield(L, idx, name);
+    else if (slot[i] != 0)
+        lua_pushvalue(L, slot[i]);
+    else
+        lua_pushnil(L);
+}
+
+/* Names list item i of field name, for an error about it. */
+static const char *item_name(char *buf, size_t cap, const char *name, size_t i)
+{
+    snprintf(buf, cap, "%s[%zu]", name, i + 1);
+    return buf;
+}
+
+/* The value on top as a phone number or a list of them: the list
+ * borrows s->to. */
+static int read_phones(lua_State *L, const char *name, kwa_lua_scratch_t *s,
                        kwa_value_t *v, kwa_result_t *err)
 {
-    size_t n, i;
+    size_t n, i, len;
     const char **grown;
+    char field[32];
     int list;
 
     if (s->to_cap == 0) {
@@ -105,11 +236,9 @@ static int read_phones(lua_State *L, int idx, const char *name, kwa_lua_scratch_
         s->to_cap = 4;
     }
     v->list = s->to;
-    lua_getfield(L, idx, name);
     if (lua_type(L, -1) == LUA_TSTRING) {
-        lua_pop(L, 1);
         v->count = v->present = 1;
-        return kwa_lua_string_field(L, idx, name, name, &s->to[0], err, KWA_VALIDATION);
+        return string_value(L, name, &s->to[0], err, KWA_VALIDATION);
     }
     if (lua_isnil(L, -1))
         return 0; /* the core says it is required */
@@ -131,29 +260,30 @@ static int read_phones(lua_State *L, int idx, const char *name, kwa_lua_scratch_
     }
     luaL_checkstack(L, (int)n + 2, "recipient list");
     for (i = 0; i < n; i++) {
-        char field[32];
-        size_t len;
-        snprintf(field, sizeof field, "%s[%zu]", name, i + 1);
         lua_rawgeti(L, list, (lua_Integer)(i + 1));
         if (lua_type(L, -1) != LUA_TSTRING)
-            return kwa_fail(err, KWA_VALIDATION, field, "%s must be a string, got a %s",
-                            field, luaL_typename(L, -1));
+            return kwa_fail(err, KWA_VALIDATION, item_name(field, sizeof field, name, i),
+                            "%s must be a string, got a %s", field, luaL_typename(L, -1));
         s->to[i] = lua_tolstring(L, -1, &len);
         if (strlen(s->to[i]) != len)
-            return kwa_fail(err, KWA_VALIDATION, field, "%s contains a NUL byte", field);
+            return kwa_fail(err, KWA_VALIDATION, item_name(field, sizeof field, name, i),
+                            "%s contains a NUL byte", field);
     }
     v->count = n;
     v->present = 1;
     return 0;
 }
 
-static const char *const extra_keys[] = {"ref", "ref1", "ref2", "wa_source", NULL};
-
-static int read_extra_info(lua_State *L, int idx, kwa_value_t *v, kwa_result_t *err)
+/* The value on top as extra_info: walked like a message (see the top). */
+static int read_extra_info(lua_State *L, const names_t *names, kwa_value_t *v,
+                           kwa_result_t *err)
 {
+    static const char *const field[EXTRA_KEYS] = {"extra_info.ref", "extra_info.ref1",
+                                                  "extra_info.ref2", "extra_info.wa_source"};
     kwa_extra_info_t *x = &v->extra;
+    const char **out[EXTRA_KEYS] = {&x->ref, &x->ref1, &x->ref2, &x->wa_source};
+    int idx, i, found = 0, slot[EXTRA_KEYS], *fast = slot;
 
-    lua_getfield(L, idx, "extra_info");
     if (lua_isnil(L, -1))
         return 0;
     if (!lua_istable(L, -1))
@@ -161,16 +291,18 @@ static int read_extra_info(lua_State *L, int idx, kwa_value_t *v, kwa_result_t *
                         "extra_info must be a table, got a %s", luaL_typename(L, -1));
     idx = lua_gettop(L);
     v->present = 1;
-    if (kwa_lua_string_field(L, idx, "ref", "extra_info.ref", &x->ref, err, KWA_VALIDATION) ||
-        kwa_lua_string_field(L, idx, "ref1", "extra_info.ref1", &x->ref1, err, KWA_VALIDATION) ||
-        kwa_lua_string_field(L, idx, "ref2", "extra_info.ref2", &x->ref2, err, KWA_VALIDATION) ||
-        kwa_lua_string_field(L, idx, "wa_source", "extra_info.wa_source", &x->wa_source, err,
-                             KWA_VALIDATION)) {
-        kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL); /* a typo first */
-        return -1;
+    if (names == NULL || !walk(L, idx, names->extra, EXTRA_KEYS, NULL, slot))
+        fast = NULL;
+    for (i = 0; i < EXTRA_KEYS; i++) {
+        fetch(L, idx, fast, i, extra_keys[i]);
+        if (string_value(L, field[i], out[i], err, KWA_VALIDATION) != 0) {
+            if (!fast)
+                kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL); /* a typo first */
+            return -1;
+        }
+        found += *out[i] != NULL;
     }
-    if (!kwa_lua_only_keys(L, idx, (x->ref != NULL) + (x->ref1 != NULL) + (x->ref2 != NULL) +
-                                       (x->wa_source != NULL)))
+    if (!fast && !only_keys(L, idx, found))
         kwa_lua_check_keys(L, idx, "extra_info", extra_keys, NULL);
     return 0;
 }
@@ -186,16 +318,15 @@ static int read_table(lua_State *L, const kwa_field_t *f, cJSON **anchor, kwa_va
     return 0;
 }
 
-/* A list of strings (a sequence, checked by the core), or one string as
- * a list of one; anchored in *anchor. */
-static int read_strings(lua_State *L, int idx, const kwa_field_t *f, cJSON **anchor,
+/* The value on top as a list of strings (a sequence, checked by the
+ * core), or one string as a list of one; anchored in *anchor. */
+static int read_strings(lua_State *L, const kwa_field_t *f, cJSON **anchor,
                         kwa_value_t *v, kwa_result_t *err)
 {
     cJSON *one;
     size_t len;
     const char *str;
 
-    lua_getfield(L, idx, f->name);
     if (lua_isnil(L, -1))
         return 0;
     if (lua_type(L, -1) == LUA_TSTRING) {
@@ -263,16 +394,16 @@ static int has_required(const kwa_opdef_t *op)
     return 0;
 }
 
-static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
+/* Reads the value on top as field f (the op's i-th); it stays there. */
+static int read_value(lua_State *L, const kwa_field_t *f, int i, const names_t *names,
                       kwa_lua_scratch_t *s, kwa_value_t *v, kwa_result_t *err)
 {
     switch (f->type) {
     case KWA_FT_PHONES:
-        return read_phones(L, idx, f->name, s, v, err);
+        return read_phones(L, f->name, s, v, err);
     case KWA_FT_EXTRA:
-        return read_extra_info(L, idx, v, err);
+        return read_extra_info(L, names, v, err);
     case KWA_FT_BOOL:
-        lua_getfield(L, idx, f->name);
         if (!lua_isnil(L, -1) && !lua_isboolean(L, -1))
             return kwa_fail(err, KWA_VALIDATION, f->name, "%s must be a boolean, got a %s",
                             f->name, luaL_typename(L, -1));
@@ -280,7 +411,6 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
         v->boolean = lua_toboolean(L, -1);
         return 0;
     case KWA_FT_TABLE:
-        lua_getfield(L, idx, f->name);
         if (lua_isnil(L, -1))
             return 0; /* the core says whether it is required */
         if (!lua_istable(L, -1))
@@ -288,12 +418,10 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
                             f->name, luaL_typename(L, -1));
         return read_table(L, f, &s->trees[i], v, err);
     case KWA_FT_TEXT_OR_TABLE:
-        lua_getfield(L, idx, f->name);
         if (lua_istable(L, -1))
             return read_table(L, f, &s->trees[i], v, err);
         break;
     case KWA_FT_NUMBER:
-        lua_getfield(L, idx, f->name);
         if (lua_isnil(L, -1))
             return 0;
         if (lua_type(L, -1) != LUA_TNUMBER)
@@ -303,7 +431,6 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
         v->present = 1;
         return 0;
     case KWA_FT_BYTES:
-        lua_getfield(L, idx, f->name);
         if (lua_isnil(L, -1))
             return 0;
         if (lua_type(L, -1) != LUA_TSTRING)
@@ -313,7 +440,6 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
         v->present = 1;
         return 0;
     case KWA_FT_LIST:
-        lua_getfield(L, idx, f->name);
         if (lua_isnil(L, -1))
             return 0;
         if (!lua_istable(L, -1))
@@ -321,11 +447,11 @@ static int read_field(lua_State *L, int idx, const kwa_field_t *f, int i,
                             f->name, luaL_typename(L, -1));
         return read_table(L, f, &s->trees[i], v, err);
     case KWA_FT_STRINGS:
-        return read_strings(L, idx, f, &s->trees[i], v, err);
+        return read_strings(L, f, &s->trees[i], v, err);
     default:
         break;
     }
-    if (kwa_lua_string_field(L, idx, f->name, f->name, &v->str, err, KWA_VALIDATION) != 0)
+    if (string_value(L, f->name, &v->str, err, KWA_VALIDATION) != 0)
         return -1;
     v->present = v->str != NULL;
     return 0;
@@ -356,7 +482,8 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
 {
     kwa_args_t *a = &s->args;
     int allow_op = flags & KWA_LUA_READ_OP;
-    int i, found = 0;
+    const names_t *names = s->names != NULL ? s->names : (s->names = state_names(L));
+    int i, n, found = 0, slot[KWA_MAX_FIELDS], *fast = NULL;
 
     kwa_lua_scratch_release(s);
     memset(a, 0, sizeof *a);
@@ -365,7 +492,7 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
     m->u.args.def = op;
     m->u.args.args = a;
     idx = kwa_absindex(L, idx);
-    luaL_checkstack(L, KWA_MAX_FIELDS * 2 + 12, "message fields");
+    luaL_checkstack(L, KWA_MAX_FIELDS * 4 + EXTRA_KEYS * 3 + 12, "message fields");
     if (op->positional != NULL && !lua_istable(L, idx) && !lua_isnoneornil(L, idx)) {
         idx = as_table(L, idx, op, flags);
     } else if (lua_isnoneornil(L, idx) && !has_required(op)) {
@@ -373,20 +500,31 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
         idx = lua_gettop(L);
     }
     luaL_checktype(L, idx, LUA_TTABLE);
-    for (i = 0; op->fields[i].name != NULL; i++) {
-        if (read_field(L, idx, &op->fields[i], i, s, &a->v[i], err) != 0) {
-            check_op_keys(L, idx, op, allow_op); /* a typo raises before a bad value */
+    for (n = 0; op->fields[n].name != NULL; n++)
+        ;
+    for (i = 0; names != NULL && kwa_ops[i] != NULL && kwa_ops[i] != op; i++)
+        ;
+    if (names != NULL && kwa_ops[i] != NULL &&
+        walk(L, idx, names->field + i * KWA_MAX_FIELDS, n, allow_op ? names->op : NULL, slot))
+        fast = slot;
+    for (i = 0; i < n; i++) {
+        fetch(L, idx, fast, i, op->fields[i].name);
+        if (read_value(L, &op->fields[i], i, names, s, &a->v[i], err) != 0) {
+            if (!fast)
+                check_op_keys(L, idx, op, allow_op); /* a typo raises before a bad value */
             return -1;
         }
         found += a->v[i].present;
     }
+    if (fast)
+        return 0; /* every key was a field (or "op") */
     if (allow_op) {
         lua_getfield(L, idx, "op");
         found += !lua_isnil(L, -1);
     }
-    /* Every key was a field read above (the usual case: one cheap count),
-     * or else find the one that is not, by name. */
-    if (!kwa_lua_only_keys(L, idx, found))
+    /* Every key was a field read above (one cheap count), or else find
+     * the one that is not, by name. */
+    if (!only_keys(L, idx, found))
         check_op_keys(L, idx, op, allow_op);
     return 0;
 }
