@@ -76,6 +76,35 @@ describe("res.body", function()
     assert.equals(whatsapp.null, res.body.data.list[2])
   end)
 
+  it("is the same table whether the answer is the documented one or differs from it", function()
+    -- The documented answer with plain strings is rebuilt from the
+    -- result's fields; any other answer is decoded from its bytes.
+    local texts = {
+      ACCEPTED,
+      '{"code":"WA202","message":"Accepted, thanks","data":{"message_id":"A1"},"error":{}}',
+      '{"code":"WA202","message":"a\\/b","data":{"message_id":"A1"},"error":{}}',
+      '{"code":"WA202","message":"say \\"hi\\"","data":{"message_id":"A1"},"error":{}}',
+      '{"code":"WA202","message":"m","data":{"message_id":"A1","x":1},"error":{}}',
+      '{"code":"WA202","message":"m","data":{"message_id":"A1"},"error":{"p":1}}',
+      '{"code":"WA202","message":"m","data":{"message_id":"A1"},"error":{}} ',
+      '{"code": "WA202","message":"m","data":{"message_id":"A1"},"error":{}}',
+      '{"code":"WA202","message":"","data":{"message_id":"A1"},"error":{}}',
+      '{"code":"WA202","message":"m","data":{"message_id":"A1"}}',
+    }
+    for _, text in ipairs(texts) do
+      local res = assert(whatsapp.parse("text", 202, text))
+      assert.same(whatsapp.json_decode(text), res.body, text)
+      assert.equals(res.body, rawget(res, "body"))
+    end
+  end)
+
+  it("rebuilds the documented answer from the result's own fields when first read", function()
+    local res = assert(whatsapp.parse("text", 202, ACCEPTED))
+    res.message_id = "changed before reading"
+    assert.equals("changed before reading", res.body.data.message_id)
+    assert.same({}, res.body.error)
+  end)
+
   it("keeps errors as they were: body and details decoded at once", function()
     local _, err = whatsapp.parse("text", 400, '{"code":"WA400","message":"m","error":{"p":"x"}}')
     assert.same({ p = "x" }, err.details)

@@ -553,8 +553,10 @@ void kwa_lua_scratch_release(kwa_lua_scratch_t *s)
     size_t i;
 
     for (i = 0; i < KWA_MAX_FIELDS; i++) {
-        cJSON_Delete(s->trees[i]);
-        s->trees[i] = NULL;
+        if (s->trees[i] != NULL) {
+            cJSON_Delete(s->trees[i]);
+            s->trees[i] = NULL;
+        }
     }
     kwa_request_free(&s->built);
 }

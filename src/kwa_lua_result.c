@@ -53,8 +53,77 @@ static void set_number(lua_State *L, const char *key, lua_Number v)
  * The string is a Lua value, so a result outlives its client. The
  * metatable is found by the address of result_mt_key in the registry: no
  * string to hash on the hot path.
+ *
+ * Most answers need no bytes kept at all: when a message's answer is
+ * byte for byte the documented one, {"code":C,"message":M,"data":
+ * {"message_id":I},"error":{}} with plain strings (no escapes), its
+ * decoded body is known from C, M and I, which the result holds anyway.
+ * Such a result gets the second metatable (documented_mt_key), whose
+ * __index builds the body from the result's own code, message and
+ * message_id fields when it is first read: no string, no side-table
+ * entry, the same table as decoding the bytes gives. (A caller that
+ * changes res.code before reading res.body sees the change in both.)
  */
-static const char result_mt_key = 'm';
+static const char result_mt_key = 'm', documented_mt_key = 'd';
+
+/* Leaves the string field k of the table at idx (absolute) in the table
+ * on top, as the same key. */
+static void copy_field(lua_State *L, int idx, const char *k)
+{
+    lua_pushstring(L, k);
+    lua_pushvalue(L, -1);
+    lua_rawget(L, idx);
+    lua_rawset(L, -3);
+}
+
+static int documented_index(lua_State *L)
+{
+    size_t len = 0;
+    const char *key = lua_type(L, 2) == LUA_TSTRING ? lua_tolstring(L, 2, &len) : NULL;
+
+    if (key == NULL || len != 4 || memcmp(key, "body", 4) != 0)
+        return 0;
+    lua_createtable(L, 0, 4); /* the documented answer, as decoding gives it */
+    copy_field(L, 1, "code");
+    copy_field(L, 1, "message");
+    lua_createtable(L, 0, 1);
+    copy_field(L, 1, "message_id");
+    lua_setfield(L, -2, "data");
+    lua_createtable(L, 0, 0);
+    lua_setfield(L, -2, "error");
+    lua_pushvalue(L, -1);
+    lua_setfield(L, 1, "body"); /* t has no __newindex: a raw set */
+    return 1;
+}
+
+/* p past lit (n bytes) and the string v, which must be non-empty and
+ * plain: no quote and no backslash, so that its JSON text is itself (the
+ * answer's string then has no escape, and decodes to v). NULL when p
+ * does not start so. */
+static const char *plain(const char *p, const char *end, const char *lit, size_t n,
+                         const char *v)
+{
+    size_t m = strlen(v);
+
+    if (m == 0 || (size_t)(end - p) < n + m || memcmp(p, lit, n) != 0 ||
+        memcmp(p + n, v, m) != 0 || memchr(v, '"', m) != NULL || memchr(v, '\\', m) != NULL)
+        return NULL;
+    return p + n + m;
+}
+
+#define LIT(s) s, sizeof s - 1
+
+/* 1 if r's answer is exactly the documented one built from its fields. */
+static int documented(const kwa_result_t *r)
+{
+    static const char tail[] = "\"},\"error\":{}}";
+    const char *p = r->raw, *end = r->raw + r->raw_len;
+
+    p = plain(p, end, LIT("{\"code\":\""), r->code);
+    p = p ? plain(p, end, LIT("\",\"message\":\""), r->message) : NULL;
+    p = p ? plain(p, end, LIT("\",\"data\":{\"message_id\":\""), r->message_id) : NULL;
+    return p != NULL && (size_t)(end - p) == sizeof tail - 1 && memcmp(p, tail, sizeof tail - 1) == 0;
+}
 
 static int result_index(lua_State *L)
 {
@@ -99,6 +168,12 @@ void kwa_lua_result_meta(lua_State *L)
     lua_pushcclosure(L, result_index, 1); /* mt, __index */
     lua_setfield(L, -2, "__index");
     kwa_rawsetp(L, LUA_REGISTRYINDEX, &result_mt_key);
+    lua_createtable(L, 0, 2);
+    lua_pushcfunction(L, documented_index);
+    lua_setfield(L, -2, "__index");
+    lua_pushliteral(L, KWA_LUA_RESULT);
+    lua_setfield(L, -2, "__name");
+    kwa_rawsetp(L, LUA_REGISTRYINDEX, &documented_mt_key);
 }
 
 /* Pushes a success of a message, success or media operation: exactly
@@ -129,6 +204,11 @@ static void push_success(lua_State *L, const kwa_result_t *r, kwa_answer_t op)
     if (r->raw == NULL && r->body != NULL) { /* no memory for the bytes: decode now */
         kwa_lua_push_json(L, r->body);
         lua_setfield(L, -2, "body");
+    }
+    if (op == KWA_ANSWER_MESSAGE && r->raw != NULL && documented(r)) {
+        kwa_rawgetp(L, LUA_REGISTRYINDEX, &documented_mt_key);
+        lua_setmetatable(L, -2);
+        return;
     }
     kwa_rawgetp(L, LUA_REGISTRYINDEX, &result_mt_key); /* res, mt */
     if (r->raw != NULL) {

@@ -101,11 +101,27 @@ static kwa_lua_client_t *check_engine(lua_State *L, const char *what)
     return ud;
 }
 
+/* check_engine for the closures below, whose second upvalue is the
+ * client metatable: one comparison instead of a lookup by name. */
+static kwa_lua_client_t *check_sender(lua_State *L)
+{
+    kwa_lua_client_t *ud = lua_touserdata(L, 1);
+    int same = ud != NULL && lua_getmetatable(L, 1);
+
+    if (same) {
+        same = lua_rawequal(L, -1, lua_upvalueindex(2));
+        lua_pop(L, 1);
+    }
+    if (!same || ud->client == NULL || ud->external)
+        return check_engine(L, "a blocking send"); /* raises */
+    return ud;
+}
+
 /* Every operation's method (client:send_text, client:mark_read, ...): the
- * registry entry is the closure's upvalue. */
+ * registry entry and the client metatable are the closure's upvalues. */
 static int send_blocking(lua_State *L)
 {
-    kwa_lua_client_t *ud = check_engine(L, "a blocking send");
+    kwa_lua_client_t *ud = check_sender(L);
     const kwa_opdef_t *op = lua_touserdata(L, lua_upvalueindex(1));
     kwa_message_t m;
     saved_t saved;
@@ -271,7 +287,8 @@ void kwa_lua_send_methods(lua_State *L)
     kwa_setfuncs(L, send_methods);
     for (op = kwa_ops; *op != NULL; op++) {
         lua_pushlightuserdata(L, (void *)*op);
-        lua_pushcclosure(L, send_blocking, 1);
+        luaL_getmetatable(L, KWA_LUA_CLIENT);
+        lua_pushcclosure(L, send_blocking, 2);
         lua_setfield(L, -2, (*op)->method);
     }
 }
