@@ -87,11 +87,12 @@ static int string_value(lua_State *L, const char *field, const char **out,
                         kwa_result_t *err, kwa_kind_t kind)
 {
     size_t len;
+    int t = lua_type(L, -1);
 
     *out = NULL;
-    if (lua_isnil(L, -1))
+    if (t == LUA_TNIL)
         return 0;
-    if (lua_type(L, -1) != LUA_TSTRING)
+    if (t != LUA_TSTRING)
         return kwa_fail(err, kind, field, "%s must be a string, got a %s",
                         field, luaL_typename(L, -1));
     *out = lua_tolstring(L, -1, &len);
@@ -486,7 +487,10 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
     int i, n, found = 0, slot[KWA_MAX_FIELDS], *fast = NULL;
 
     kwa_lua_scratch_release(s);
-    memset(a, 0, sizeof *a);
+    for (n = 0; op->fields[n].name != NULL; n++)
+        ;
+    memset(a->v, 0, (size_t)n * sizeof a->v[0]); /* the op reads only its own fields */
+    a->owned = NULL;
     memset(m, 0, sizeof *m);
     m->type = KWA_MSG_ARGS;
     m->u.args.def = op;
@@ -500,8 +504,6 @@ int kwa_lua_read_message(lua_State *L, int idx, const kwa_opdef_t *op,
         idx = lua_gettop(L);
     }
     luaL_checktype(L, idx, LUA_TTABLE);
-    for (n = 0; op->fields[n].name != NULL; n++)
-        ;
     for (i = 0; names != NULL && kwa_ops[i] != NULL && kwa_ops[i] != op; i++)
         ;
     if (names != NULL && kwa_ops[i] != NULL &&
