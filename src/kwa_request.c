@@ -429,5 +429,15 @@ void kwa_request_free(kwa_request_t *req)
     }
     free(req->url_owned); /* url itself may be the config's */
     free(req->body);
-    memset(req, 0, sizeof *req);
+    /* every field but parts[], which nothing reads past nparts: it is
+     * most of the struct, and this runs several times per message */
+    req->op = NULL;
+    req->method = NULL;
+    req->answer = KWA_ANSWER_MESSAGE;
+    req->url = NULL;
+    req->url_owned = NULL;
+    req->body = NULL;
+    req->body_len = 0;
+    req->content_type = NULL;
+    req->nparts = 0;
 }
