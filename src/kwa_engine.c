@@ -258,13 +258,12 @@ static void start_jobs(kwa_engine_t *e, double t_now)
     }
 }
 
-static void collect(kwa_engine_t *e)
+static void collect(kwa_engine_t *e, double t_now)
 {
     CURLMsg *msg;
     int left;
     kwa_transfer_t *t;
     kwa_outcome_t o;
-    double t_now = now();
 
     while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
         if (msg->msg != CURLMSG_DONE)
@@ -313,9 +312,10 @@ static void expire(kwa_engine_t *e, double t_now)
 
 /* ---- driving ---- */
 
-long kwa_engine_timeout(const kwa_engine_t *e)
+/* kwa_engine_timeout at t_now. */
+static long timeout_at(const kwa_engine_t *e, double t_now)
 {
-    double t_now = now(), wait = kwa_dispatch_wait(e->d, t_now), other = -1;
+    double wait = kwa_dispatch_wait(e->d, t_now), other = -1;
     const kwa_transfer_t *t;
 
     long curl_ms = -1;
@@ -334,6 +334,11 @@ long kwa_engine_timeout(const kwa_engine_t *e)
     if (wait < 0)
         return -1;
     return wait <= 0 ? 0 : (long)(wait * 1000.0) + 1;
+}
+
+long kwa_engine_timeout(const kwa_engine_t *e)
+{
+    return timeout_at(e, now());
 }
 
 /* Without a host waiting on a descriptor, libcurl waits itself: one
@@ -357,11 +362,12 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
 {
     long wait;
     int running;
+    double t_now = now();
 
-    start_jobs(e, now());
+    start_jobs(e, t_now);
     if (kwa_dispatch_pending(e->d) == 0)
         return 0;
-    wait = kwa_engine_timeout(e);
+    wait = timeout_at(e, t_now);
     if (timeout_ms >= 0 && (wait < 0 || wait > timeout_ms))
         wait = timeout_ms;
     if (e->evented) {
@@ -373,9 +379,12 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
     } else {
         drive(e, wait);
     }
-    collect(e);
-    expire(e, now());
-    start_jobs(e, now());
+    /* one clock read serves everything after the wait (a read is a
+     * libc call and a conversion, at every turn of every send's loop) */
+    t_now = now();
+    collect(e, t_now);
+    expire(e, t_now);
+    start_jobs(e, t_now);
     /* callbacks last, outside any libcurl frame */
     return kwa_dispatch_deliver(e->d);
 }

@@ -31,8 +31,12 @@ void kwa_result_free(kwa_result_t *res)
 {
     if (res == NULL)
         return;
-    cJSON_Delete(res->body);
-    free(res->raw);
+    /* most results own nothing, and this runs several times per message:
+     * skip the two calls then */
+    if (res->body != NULL)
+        cJSON_Delete(res->body);
+    if (res->raw != NULL)
+        free(res->raw);
     /* field by field, not a memset of all ~800 bytes: this runs several
      * times per message, and every text field is read up to its NUL only */
     res->kind = KWA_OK;
