@@ -236,9 +236,10 @@ static void set_url(kwa_transfer_t *t, const char *url)
 {
     if (t->url != NULL && strcmp(t->url, url) == 0)
         return;
-    curl_easy_setopt(t->easy, CURLOPT_URL, url);
     free(t->url);
-    t->url = strdup(url); /* NULL (out of memory): set it every time */
+    t->url = NULL; /* NULL: set it next time (out of memory here or in libcurl) */
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK)
+        t->url = strdup(url);
 }
 
 /* libcurl keeps only the list's pointer, so equal pointers are the same list */
@@ -253,16 +254,15 @@ static void set_headers(kwa_transfer_t *t, const struct curl_slist *headers)
 /* CURLOPT_CUSTOMREQUEST "DELETE" or none, set only when it changes. */
 static void set_delete(kwa_transfer_t *t, int del)
 {
-    if (del != t->custom) {
-        curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, del ? "DELETE" : NULL);
+    if (del != t->custom &&
+        curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, del ? "DELETE" : NULL) == CURLE_OK)
         t->custom = del;
-    }
 }
 
 int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
 {
     CURL *h = t->easy;
-    int multipart = req->nparts > 0;
+    int multipart = req->nparts > 0, del = strcmp(req->method, "DELETE") == 0;
     struct curl_slist *headers = multipart ? t->mime_headers : t->json_headers;
 
     t->len = 0;
@@ -278,8 +278,8 @@ int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
         headers = t->own;
     }
     set_headers(t, headers);
-    set_delete(t, strcmp(req->method, "DELETE") == 0);
-    if (strcmp(req->method, "GET") == 0 || t->custom) {
+    set_delete(t, del);
+    if (del || strcmp(req->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* no body */
     } else if (multipart) {
         t->mime = mime_of(h, req);
