@@ -345,14 +345,14 @@ long kwa_engine_timeout(const kwa_engine_t *e)
 
 /* Without a host waiting on a descriptor, libcurl waits itself: one
  * perform sends what can be sent, poll waits for an answer (or what
- * libcurl's own timers allow), one perform reads it. wait leaves
- * libcurl's timer out: curl_multi_poll shortens its wait to that timer
- * by itself, and that timer is 0 right after a transfer is added, which
- * would skip the poll and leave most answers to a second turn of the
- * caller's loop. This costs libcurl
+ * libcurl's own timers allow), one perform reads it. This costs libcurl
  * about 3.5k instructions and 3 allocations per message less than the
  * socket API, whose socket hash is rebuilt for every transfer on a
- * kept-alive connection (callgrind, libcurl 7.88). */
+ * kept-alive connection (callgrind, libcurl 7.88). wait leaves libcurl's
+ * timer out (kwa_engine_run): curl_multi_poll shortens its wait to that
+ * timer by itself, and that timer is 0 right after a transfer is added,
+ * which would skip the poll and leave most answers to a second turn of
+ * the caller's loop. */
 static void drive(kwa_engine_t *e, long wait)
 {
     int running = 0;
