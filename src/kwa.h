@@ -77,7 +77,9 @@ typedef struct kwa_result {
     size_t raw_len;
 } kwa_result_t;
 
-/*** Frees body and raw and zeroes the struct. NULL and zeroed structs are fine. */
+/*** Frees body and raw, then sets every number to 0, every pointer to NULL
+ * and every text field to "" (its first byte only: the bytes after the
+ * NUL are left as they were). NULL and zeroed structs are fine. */
 void kwa_result_free(kwa_result_t *res);
 
 /*** The decoded answer (borrowed from res; freed by kwa_result_free), or

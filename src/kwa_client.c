@@ -116,8 +116,10 @@ static void on_answer(void *ud, kwa_result_t *res)
 {
     waiter_t *w = ud;
 
-    *w->out = *res; /* take ownership of body and raw */
-    memset(res, 0, sizeof *res);
+    *w->out = *res; /* take ownership of body and raw: */
+    res->body = NULL; /* the machine frees res when this returns */
+    res->details = NULL;
+    res->raw = NULL;
     w->done = 1;
 }
 

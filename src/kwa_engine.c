@@ -258,13 +258,12 @@ static void start_jobs(kwa_engine_t *e, double t_now)
     }
 }
 
-static void collect(kwa_engine_t *e)
+static void collect(kwa_engine_t *e, double t_now)
 {
     CURLMsg *msg;
     int left;
     kwa_transfer_t *t;
     kwa_outcome_t o;
-    double t_now = now();
 
     while ((msg = curl_multi_info_read(e->multi, &left)) != NULL) {
         if (msg->msg != CURLMSG_DONE)
@@ -313,16 +312,19 @@ static void expire(kwa_engine_t *e, double t_now)
 
 /* ---- driving ---- */
 
-long kwa_engine_timeout(const kwa_engine_t *e)
+/* kwa_engine_timeout at t_now; with curl_timer 0, without libcurl's own
+ * timer when not evented (drive's curl_multi_poll counts that itself). */
+static long timeout_at(const kwa_engine_t *e, double t_now, int curl_timer)
 {
-    double t_now = now(), wait = kwa_dispatch_wait(e->d, t_now), other = -1;
+    double wait = kwa_dispatch_wait(e->d, t_now), other = -1;
     const kwa_transfer_t *t;
 
     long curl_ms = -1;
 
     if (e->evented)
         other = e->timer_at;
-    else if (e->n_active > 0 && curl_multi_timeout(e->multi, &curl_ms) == CURLM_OK && curl_ms >= 0)
+    else if (curl_timer && e->n_active > 0 && curl_multi_timeout(e->multi, &curl_ms) == CURLM_OK &&
+             curl_ms >= 0)
         other = t_now + (double)curl_ms / 1000.0;
     for (t = e->active; t != NULL; t = t->next)
         if (other < 0 || deadline_of(t) < other)
@@ -336,12 +338,21 @@ long kwa_engine_timeout(const kwa_engine_t *e)
     return wait <= 0 ? 0 : (long)(wait * 1000.0) + 1;
 }
 
+long kwa_engine_timeout(const kwa_engine_t *e)
+{
+    return timeout_at(e, now(), 1);
+}
+
 /* Without a host waiting on a descriptor, libcurl waits itself: one
  * perform sends what can be sent, poll waits for an answer (or what
  * libcurl's own timers allow), one perform reads it. This costs libcurl
  * about 3.5k instructions and 3 allocations per message less than the
  * socket API, whose socket hash is rebuilt for every transfer on a
- * kept-alive connection (callgrind, libcurl 7.88). */
+ * kept-alive connection (callgrind, libcurl 7.88). wait leaves libcurl's
+ * timer out (kwa_engine_run): curl_multi_poll shortens its wait to that
+ * timer by itself, and that timer is 0 right after a transfer is added,
+ * which would skip the poll and leave most answers to a second turn of
+ * the caller's loop. */
 static void drive(kwa_engine_t *e, long wait)
 {
     int running = 0;
@@ -357,11 +368,12 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
 {
     long wait;
     int running;
+    double t_now = now();
 
-    start_jobs(e, now());
+    start_jobs(e, t_now);
     if (kwa_dispatch_pending(e->d) == 0)
         return 0;
-    wait = kwa_engine_timeout(e);
+    wait = timeout_at(e, t_now, 0);
     if (timeout_ms >= 0 && (wait < 0 || wait > timeout_ms))
         wait = timeout_ms;
     if (e->evented) {
@@ -373,9 +385,12 @@ int kwa_engine_run(kwa_engine_t *e, long timeout_ms)
     } else {
         drive(e, wait);
     }
-    collect(e);
-    expire(e, now());
-    start_jobs(e, now());
+    /* one clock read serves everything after the wait (a read is a
+     * libc call and a conversion, at every turn of every send's loop) */
+    t_now = now();
+    collect(e, t_now);
+    expire(e, t_now);
+    start_jobs(e, t_now);
     /* callbacks last, outside any libcurl frame */
     return kwa_dispatch_deliver(e->d);
 }

@@ -427,7 +427,19 @@ void kwa_request_free(kwa_request_t *req)
         free(req->parts[i].filename);
         free(req->parts[i].type);
     }
-    free(req->url_owned); /* url itself may be the config's */
-    free(req->body);
-    memset(req, 0, sizeof *req);
+    if (req->url_owned != NULL) /* url itself may be the config's */
+        free(req->url_owned);
+    if (req->body != NULL) /* NULL: most calls free an empty request */
+        free(req->body);
+    /* every field but parts[], which nothing reads past nparts: it is
+     * most of the struct, and this runs several times per message */
+    req->op = NULL;
+    req->method = NULL;
+    req->answer = KWA_ANSWER_MESSAGE;
+    req->url = NULL;
+    req->url_owned = NULL;
+    req->body = NULL;
+    req->body_len = 0;
+    req->content_type = NULL;
+    req->nparts = 0;
 }

@@ -12,6 +12,7 @@
  * The api-key lives only in the engine's header lists and a form
  * attempt's copy of one, each scrubbed before it is freed.
  */
+#define _POSIX_C_SOURCE 200809L /* strdup */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,6 +133,7 @@ kwa_transfer_t *kwa_transfer_new(const kwa_config_t *cfg, struct curl_slist *hea
     t->mime_headers = mime_headers;
     curl_easy_setopt(h, CURLOPT_PRIVATE, t);
     curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    t->headers = headers;
     curl_easy_setopt(h, CURLOPT_USERAGENT, USER_AGENT);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, t);
@@ -171,6 +173,7 @@ void kwa_transfer_free(kwa_transfer_t *t)
         return;
     curl_easy_cleanup(t->easy);
     release_attempt(t);
+    free(t->url);
     free(t->buf);
     free(t);
 }
@@ -226,10 +229,40 @@ static curl_mime *mime_of(CURL *h, const kwa_request_t *req)
     return mime;
 }
 
+/* Gives the easy handle req's URL unless it has it already: most
+ * attempts go to the client's one messages URL. The copy is compared by
+ * contents, since a request's own URL may be freed and its memory reused. */
+static void set_url(kwa_transfer_t *t, const char *url)
+{
+    if (t->url != NULL && strcmp(t->url, url) == 0)
+        return;
+    free(t->url);
+    t->url = NULL; /* NULL: set it next time (out of memory here or in libcurl) */
+    if (curl_easy_setopt(t->easy, CURLOPT_URL, url) == CURLE_OK)
+        t->url = strdup(url);
+}
+
+/* libcurl keeps only the list's pointer, so equal pointers are the same list */
+static void set_headers(kwa_transfer_t *t, const struct curl_slist *headers)
+{
+    if (headers != t->headers) {
+        curl_easy_setopt(t->easy, CURLOPT_HTTPHEADER, headers);
+        t->headers = headers;
+    }
+}
+
+/* CURLOPT_CUSTOMREQUEST "DELETE" or none, set only when it changes. */
+static void set_delete(kwa_transfer_t *t, int del)
+{
+    if (del != t->custom &&
+        curl_easy_setopt(t->easy, CURLOPT_CUSTOMREQUEST, del ? "DELETE" : NULL) == CURLE_OK)
+        t->custom = del;
+}
+
 int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
 {
     CURL *h = t->easy;
-    int multipart = req->nparts > 0;
+    int multipart = req->nparts > 0, del = strcmp(req->method, "DELETE") == 0;
     struct curl_slist *headers = multipart ? t->mime_headers : t->json_headers;
 
     t->len = 0;
@@ -237,19 +270,17 @@ int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
     t->requests = 0;
     t->errbuf[0] = '\0';
     release_attempt(t); /* the previous attempt's */
-    curl_easy_setopt(h, CURLOPT_URL, req->url);
-    curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, NULL);
+    set_url(t, req->url);
     if (!multipart && req->content_type != NULL) { /* a form */
         t->own = headers_with(t->mime_headers, req->content_type);
         if (t->own == NULL)
             return -1;
         headers = t->own;
     }
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
-    if (strcmp(req->method, "GET") == 0 || strcmp(req->method, "DELETE") == 0) {
+    set_headers(t, headers);
+    set_delete(t, del);
+    if (del || strcmp(req->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* no body */
-        if (req->method[0] == 'D')
-            curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, "DELETE");
     } else if (multipart) {
         t->mime = mime_of(h, req);
         if (t->mime == NULL)

@@ -37,6 +37,11 @@ typedef struct kwa_transfer {
     curl_mime *mime; /* this attempt's multipart body, or NULL */
     struct curl_slist *json_headers, *mime_headers; /* the engine's */
     struct curl_slist *own; /* this attempt's, for a form's Content-Type */
+    /* What the easy handle already has, so that an attempt sets only what
+     * differs (libcurl copies a URL on every CURLOPT_URL): */
+    char *url;                        /* a copy of its URL, or NULL */
+    const struct curl_slist *headers; /* its CURLOPT_HTTPHEADER list */
+    int custom;                       /* CUSTOMREQUEST is "DELETE" */
     char errbuf[CURL_ERROR_SIZE];
 } kwa_transfer_t;
 
