@@ -28,9 +28,12 @@
 
 /* The jobs a Lua pump has taken from one machine and not yet reported:
  * they live in one registry table per Lua state (kwa_lua_pump.c), job ->
- * this struct, which counts them. */
+ * this struct, which counts them. A machine that runs one job at a time
+ * (a blocking call's, `single`) keeps its job here instead, no table. */
 typedef struct kwa_lua_jobs {
     lua_Integer running;
+    int single;
+    void *job; /* single: the running job, or NULL */
 } kwa_lua_jobs_t;
 
 /* C memory one call borrows while it converts a message. */

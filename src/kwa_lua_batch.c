@@ -22,6 +22,7 @@
  * Ownership: see kwa_lua_batch.h; __gc, __close and b:close() are the one
  * idempotent kwa_lua_batch_free.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -70,24 +71,30 @@ static kwa_lua_batch_t *test_batch(lua_State *L, int idx)
  * holds no such Batch. */
 static kwa_lua_batch_t *batch_renew(lua_State *L, kwa_lua_client_t *ud, int idx)
 {
-    kwa_lua_batch_t *b = test_batch(L, idx), saved;
+    kwa_lua_batch_t *b = test_batch(L, idx);
     const kwa_config_t *cfg = kwa_client_config(ud->client);
+    kwa_lua_slot_t *slots;
+    kwa_dispatch_t *d;
+    int ref;
 
     if (b == NULL || !b->spent || b->ref == LUA_NOREF || b->ud != ud || b->concurrency != 1)
         return NULL;
-    saved = *b;
-    memset(b, 0, sizeof *b);
+    slots = b->slots;
+    d = b->d;
+    ref = b->ref;
+    /* item_err and res were freed (and so cleared) when it was spent */
+    memset(b, 0, offsetof(kwa_lua_batch_t, item_err));
     b->ref = LUA_NOREF;
     b->ud = ud;
     b->concurrency = 1;
-    b->slots = saved.slots;
+    b->slots = slots;
     kwa_lua_jobs_init(L, &b->jobs);
-    b->d = saved.d != NULL ? saved.d : kwa_dispatch_new(cfg->retries, 1);
+    b->d = d != NULL ? d : kwa_dispatch_new(cfg->retries, 1);
     if (b->d == NULL) {
-        b->ref = saved.ref; /* freed by __gc, as any Batch */
+        b->ref = ref; /* freed by __gc, as any Batch */
         luaL_error(L, "not enough memory");
     }
-    b->ref = saved.ref;
+    b->ref = ref;
     kwa_dispatch_seed(b->d, (unsigned long long)(kwa_lua_now() * 1e9) ^ (uintptr_t)b);
     b->slots[0].batch = b;
     b->slots[0].next_free = NULL;
@@ -166,6 +173,7 @@ static int client_one(lua_State *L)
         lua_pop(L, 1);
     }
     b->one = 1;
+    b->jobs.single = 1; /* one job at a time: kept in b->jobs, no table */
     b->answer = op->answer;
     kwa_result_free(&ud->res);
     if (kwa_lua_read_message(L, 3, op, 0, &ud->scratch, &m, &ud->res) != 0 ||
@@ -215,11 +223,20 @@ static int batch_next_job(lua_State *L)
 static int batch_report(lua_State *L)
 {
     kwa_lua_batch_t *b = check_batch(L);
+    kwa_lua_saved_t saved;
 
     kwa_lua_report(L, b->d, &b->jobs, 2);
     if (!b->one)
         return 0;
-    return batch_step(L);
+    if (b->ud->client == NULL)
+        luaL_error(L, "attempt to use a closed " KWA_LUA_CLIENT);
+    /* step() without its feeding: the one message is in, and delivering
+     * it only fills b->res (on_item_done), running no Lua */
+    kwa_lua_enter(L, b->ud, &saved);
+    kwa_dispatch_deliver(b->d);
+    kwa_lua_leave(L, b->ud, &saved);
+    lua_pushboolean(L, b->in_flight == 0);
+    return 1;
 }
 
 /* b:result([close]): send_many's results (or summary), or a call's

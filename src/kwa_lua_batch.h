@@ -43,9 +43,11 @@ struct kwa_lua_batch {
     kwa_answer_t answer;
     double rate;
     kwa_lua_slot_t *slots, *free_slots;
+    int spent;             /* one: result("spend") freed its call; c:one() may renew it */
+    /* last, so renewing a spent batch can clear the fields above alone
+     * (spending freed these two, which leaves them cleared) */
     kwa_result_t item_err; /* an item that failed before sending */
     kwa_result_t res;      /* one: the result */
-    int spent;             /* one: result("spend") freed its call; c:one() may renew it */
 };
 
 /* ---- kwa_lua_many.c: the batch core ---- */

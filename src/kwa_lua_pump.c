@@ -39,8 +39,8 @@
 /* The address of this is the registry key of the one table, per Lua
  * state, of every running job of every machine: light userdata (the
  * kwa_job_t, which is also the job's id in Lua) -> light userdata (the
- * kwa_lua_jobs_t of its machine). One table for all: a blocking call's
- * one-shot batch makes no table of its own. */
+ * kwa_lua_jobs_t of its machine). One table for all; a blocking call's
+ * one-shot batch (single) needs none: its one job is in its struct. */
 static const char jobs_key = 'j';
 
 /* Pushes the table of running jobs, made on first use. */
@@ -61,6 +61,7 @@ int kwa_lua_jobs_init(lua_State *L, kwa_lua_jobs_t *j)
 {
     (void)L;
     j->running = 0; /* the jobs themselves live in the running table */
+    j->job = NULL;
     return 0;
 }
 
@@ -69,8 +70,11 @@ void kwa_lua_jobs_free(lua_State *L, kwa_lua_jobs_t *j)
 {
     int t;
 
-    if (j->running <= 0)
+    j->job = NULL;
+    if (j->running <= 0 || j->single) {
+        j->running = 0;
         return;
+    }
     j->running = 0;
     push_running(L);
     t = lua_gettop(L);
@@ -131,11 +135,15 @@ int kwa_lua_next_job(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j,
     req = kwa_job_request(job);
     /* from here nothing raises but out of memory, after which the
      * machine is unusable anyway */
-    push_running(L);
-    lua_pushlightuserdata(L, job);
-    lua_pushlightuserdata(L, j);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    if (j->single) {
+        j->job = job;
+    } else {
+        push_running(L);
+        lua_pushlightuserdata(L, job);
+        lua_pushlightuserdata(L, j);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
     j->running++;
     lua_pushlightuserdata(L, job); /* the id */
     if (lean) {
@@ -337,16 +345,24 @@ int kwa_lua_report(lua_State *L, kwa_dispatch_t *d, kwa_lua_jobs_t *j, int arg)
 
     lua_settop(L, arg + 3);
     job = lua_touserdata(L, arg);
-    push_running(L);
-    lua_pushvalue(L, arg);
-    lua_rawget(L, -2);
-    if (job == NULL || lua_type(L, arg) != LUA_TLIGHTUSERDATA || lua_touserdata(L, -1) != (void *)j)
+    if (job == NULL || lua_type(L, arg) != LUA_TLIGHTUSERDATA)
         return luaL_argerror(L, arg, "not a running job of this machine");
-    lua_pop(L, 1);
-    lua_pushvalue(L, arg);
-    lua_pushnil(L);
-    lua_rawset(L, -3);
-    lua_pop(L, 1);
+    if (j->single) {
+        if (job != j->job)
+            return luaL_argerror(L, arg, "not a running job of this machine");
+        j->job = NULL;
+    } else {
+        push_running(L);
+        lua_pushvalue(L, arg);
+        lua_rawget(L, -2);
+        if (lua_touserdata(L, -1) != (void *)j)
+            return luaL_argerror(L, arg, "not a running job of this machine");
+        lua_pop(L, 1);
+        lua_pushvalue(L, arg);
+        lua_pushnil(L);
+        lua_rawset(L, -3);
+        lua_pop(L, 1);
+    }
     j->running--;
     memset(&o, 0, sizeof o);
     if (lua_isnil(L, arg + 1))
