@@ -28,6 +28,35 @@ static const struct {
     {"typical 202", B("{\"code\":\"WA202\",\"message\":\"Request Accepted\",\"data\":{\"message_id\":"
                       "\"A0000000000000000000\"},\"error\":{}}"),
      0, "WA202", "Request Accepted", NONE, NONE, "A0000000000000000000", -1},
+    /* the documented shape is read by a fast way first: these are near
+     * it, and must read as the general walk reads them */
+    {"documented, empty strings", B("{\"code\":\"\",\"message\":\"\",\"data\":{\"message_id\":"
+                                    "\"\"},\"error\":{}}"),
+     0, "", "", NONE, NONE, "", -1},
+    {"documented, UTF-8 message", B("{\"code\":\"WA202\",\"message\":\"caf\xc3\xa9\",\"data\":"
+                                    "{\"message_id\":\"M\"},\"error\":{}}"),
+     0, "WA202", "caf\xc3\xa9", NONE, NONE, "M", -1},
+    {"documented but an escape in message", B("{\"code\":\"WA202\",\"message\":\"a\\/b\",\"data\":"
+                                              "{\"message_id\":\"M\"},\"error\":{}}"),
+     -1, NONE, NONE, NONE, NONE, NONE, -1},
+    {"documented but an escape elsewhere", B("{\"code\":\"WA202\",\"message\":\"m\",\"data\":"
+                                             "{\"message_id\":\"M\"},\"error\":{\"x\":\"\\n\"}}"),
+     0, "WA202", "m", NONE, NONE, "M", -1},
+    {"documented but a control byte in code", B("{\"code\":\"WA\t202\",\"message\":\"m\",\"data\":"
+                                                "{\"message_id\":\"M\"},\"error\":{}}"),
+     -1, NONE, NONE, NONE, NONE, NONE, -1},
+    {"documented then a space", B("{\"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":"
+                                  "\"M\"},\"error\":{}} "),
+     0, "C", "m", NONE, NONE, "M", -1},
+    {"documented then more", B("{\"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":"
+                               "\"M\"},\"error\":{}}{}"),
+     -1, NONE, NONE, NONE, NONE, NONE, -1},
+    {"documented but code is a number", B("{\"code\":202,\"message\":\"m\",\"data\":{\"message_id\":"
+                                          "\"M\"},\"error\":{}}"),
+     0, NONE, "m", NONE, NONE, "M", -1},
+    {"documented but truncated", B("{\"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":"
+                                   "\"M\"},\"error\":{}"),
+     -1, NONE, NONE, NONE, NONE, NONE, -1},
     {"empty object", B("{}"), 0, NONE, NONE, NONE, NONE, NONE, -1},
     {"whitespace everywhere", B(" \r\n\t{ \"code\" :\t\"A\" ,\n\"data\" : { \"message_id\" : \"M\" } }\n "),
      0, "A", NONE, NONE, NONE, "M", -1},
