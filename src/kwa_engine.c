@@ -238,7 +238,7 @@ static void start_jobs(kwa_engine_t *e, double t_now)
         } else {
             t = kwa_transfer_new(e->cfg, e->headers, e->mime_headers);
         }
-        if (t == NULL || kwa_transfer_prepare(t, kwa_job_request(job)) != 0 ||
+        if (t == NULL || kwa_transfer_prepare(t, kwa_job_request(job), t_now) != 0 ||
             curl_multi_add_handle(e->multi, t->easy) != CURLM_OK) {
             if (t != NULL)
                 recycle(e, t);

@@ -259,7 +259,32 @@ static void set_delete(kwa_transfer_t *t, int del)
         t->custom = del;
 }
 
-int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
+/*
+ * libcurl (7.88) walks every slot of its DNS cache at the end of every
+ * transfer to drop names older than CURLOPT_DNS_CACHE_TIMEOUT (60 s by
+ * default): some 800 instructions per message, more than anything else
+ * this library adds to a request. With -1 it neither walks nor expires.
+ * So a handle keeps -1, and once every KWA_DNS_TTL seconds runs one
+ * attempt with KWA_DNS_TTL: that attempt's lookup re-resolves a name
+ * older than that, and its end drops the old names. A name is thus
+ * resolved again at most about 2 x KWA_DNS_TTL after it was (libcurl's
+ * default: KWA_DNS_TTL), and a client sending nothing keeps nothing fresh,
+ * as before.
+ */
+#define KWA_DNS_TTL 60L
+
+static void set_dns(kwa_transfer_t *t, double now)
+{
+    int expires = now >= t->dns_next;
+
+    if (expires)
+        t->dns_next = now + KWA_DNS_TTL;
+    if (expires != t->dns_expires &&
+        curl_easy_setopt(t->easy, CURLOPT_DNS_CACHE_TIMEOUT, expires ? KWA_DNS_TTL : -1L) == CURLE_OK)
+        t->dns_expires = expires;
+}
+
+int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req, double now)
 {
     CURL *h = t->easy;
     int multipart = req->nparts > 0, del = strcmp(req->method, "DELETE") == 0;
@@ -279,6 +304,7 @@ int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req)
     }
     set_headers(t, headers);
     set_delete(t, del);
+    set_dns(t, now);
     if (del || strcmp(req->method, "GET") == 0) {
         curl_easy_setopt(h, CURLOPT_HTTPGET, 1L); /* no body */
     } else if (multipart) {

@@ -42,6 +42,8 @@ typedef struct kwa_transfer {
     char *url;                        /* a copy of its URL, or NULL */
     const struct curl_slist *headers; /* its CURLOPT_HTTPHEADER list */
     int custom;                       /* CUSTOMREQUEST is "DELETE" */
+    int dns_expires;   /* DNS_CACHE_TIMEOUT is KWA_DNS_TTL, not -1 (see set_dns) */
+    double dns_next;   /* monotonic seconds: when an attempt next lets names expire */
     char errbuf[CURL_ERROR_SIZE];
 } kwa_transfer_t;
 
@@ -59,8 +61,9 @@ void kwa_transfer_free(kwa_transfer_t *t); /* NULL is a no-op */
 /* Readies t for one attempt of req (borrowed until it ends): its method
  * (GET and DELETE send no body), body (JSON, a form, or multipart built
  * with curl's mime API, file parts streamed from disk) and headers. 0, or
- * -1 when out of memory (nothing to send then). */
-int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req);
+ * -1 when out of memory (nothing to send then). now: monotonic seconds,
+ * for when libcurl may next expire cached names (kwa_transfer.c). */
+int kwa_transfer_prepare(kwa_transfer_t *t, const kwa_request_t *req, double now);
 
 /* What the attempt that ended with rc amounts to (CURLE_OPERATION_TIMEDOUT
  * when the engine ended it at its deadline). o borrows t's buffers: use
