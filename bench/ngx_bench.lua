@@ -11,6 +11,11 @@
 --                          receive("*l"), then Content-Length bytes of body,
 --                          checks the 202 and pools the connection with
 --                          setkeepalive, as the library does
+--   GET /io?seconds=S      a diagnostic for bench/ngx_cpu.sh: the library's
+--                          cosocket exchange alone (kaleyra.whatsapp.ngx
+--                          send, as the lib row runs it) for a request
+--                          the library built once: the lib row less its
+--                          calls into C
 --   ?messages=N instead of ?seconds=S: exactly N messages.
 --
 -- Both loops count only successes: any failure aborts the request with a
@@ -100,6 +105,22 @@ local function plain_send(p)
   if close then sock:close() else sock:setkeepalive(30000) end
 end
 
+-- The /io row: the job a one-shot call would give, taken once, then sent
+-- again and again through the transport's exchange.
+local io_job
+local ngx_transport = require "kaleyra.whatsapp.ngx"
+local function io_send(c)
+  if not io_job then
+    local call = assert(c._core:one("text", MSG))
+    io_job = { call:next_job(true) }
+    io_job[1] = c._cache -- the id gives way to the client's head cache
+    call:close()
+  end
+  local j = io_job
+  local status, answer = ngx_transport.send(j[1], j[2], j[3], j[4], j[5], j[6], j[7])
+  if status ~= 202 then error("io: " .. tostring(status) .. " " .. tostring(answer)) end
+end
+
 local function lib_send(c)
   local res, err = c:send_text(MSG)
   if not res then error("send_text: " .. tostring(err)) end
@@ -113,6 +134,8 @@ function M.handle()
     one, state = plain_send, get_plain()
   elseif ngx.var.uri == "/lib" then
     one, state = lib_send, get_client()
+  elseif ngx.var.uri == "/io" then
+    one, state = io_send, get_client()
   else
     return ngx.exit(404)
   end

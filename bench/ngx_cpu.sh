@@ -2,13 +2,15 @@
 # bench/ngx_cpu.sh - where the nginx rows' time goes, beyond instructions:
 # the benchmark nginx's worker CPU time (user and system ticks from
 # /proc/PID/stat) and its system calls (strace -c) while it answers one
-# request of the plain cosocket loop, then one of send_text, in turn
-# (bench/ngx_bench.lua, the handler bench/ngx.sh measures).
+# request of the plain cosocket loop, one of the library's cosocket
+# exchange alone ("io": send_text less its calls into C), then one of
+# send_text, in turn (bench/ngx_bench.lua, the handler bench/ngx.sh
+# measures).
 #
 #   bench/ngx_cpu.sh    standalone (starts a stand-in with sandbox/sandbox
 #                       --run), or inside one (KALEYRA_* set)
 # Environment: BENCH_MESSAGES (per request, default 20000), BENCH_ROUNDS
-# (plain/lib pairs, default 3). Needs strace (installed if missing).
+# (plain/io/lib triples, default 3). Needs strace (installed if missing).
 # Prints per row and round: messages, seconds (the handler's), user and
 # system ticks of the worker (USER_HZ, usually 100 per second); then each
 # row's strace -c summary for a request of a quarter as many messages.
@@ -35,10 +37,10 @@ worker=$(pgrep -P "$(cat "$NGX_PREFIX/nginx.pid")" | head -n 1)
 ticks() { awk '{ print $14, $15 }' "/proc/$worker/stat"; }
 get() { curl -sS -f --max-time 300 "http://127.0.0.1:$NGX_PORT/$1?messages=$2"; }
 
-get plain 2000 >/dev/null; get lib 2000 >/dev/null # warm: pools, JIT
+get plain 2000 >/dev/null; get io 2000 >/dev/null; get lib 2000 >/dev/null # warm: pools, JIT
 echo "row round messages seconds user_ticks system_ticks"
 for round in $(seq 1 "$ROUNDS"); do
-  for row in plain lib; do
+  for row in plain io lib; do
     before=$(ticks); out=$(get "$row" "$N"); after=$(ticks)
     echo "ngx_$row $round $out $(echo "$before $after" | awk '{ print $3 - $1, $4 - $2 }')"
   done
