@@ -151,17 +151,18 @@ static int client_many(lua_State *L)
     return 1;
 }
 
-/* c:one(op, msg [, spent]) of an external client -> Batch | nil, err (an
- * invalid message: nothing was sent). spent: a Batch of this client that
- * b:result("spend") left, renewed instead of making a new one (when it
- * is not one, a new one is made). */
+/* c:one(op, msg [, spent [, first]]) of an external client -> Batch | nil,
+ * err (an invalid message: nothing was sent). spent: a Batch of this
+ * client that b:result("spend") left, renewed instead of making a new one
+ * (when it is not one, a new one is made). first: the Batch is followed by
+ * what its b:next_job(true) would return, sparing the pump that call. */
 static int client_one(lua_State *L)
 {
     kwa_lua_client_t *ud = kwa_lua_check_client(L);
     const kwa_opdef_t *op = kwa_lua_check_op(L, 2);
     kwa_message_t m;
     kwa_lua_batch_t *b;
-    int tbl;
+    int tbl, first = lua_toboolean(L, 5);
 
     if (!ud->external)
         luaL_error(L, "one() is for clients whose transport is Lua; call the send_* methods");
@@ -185,7 +186,9 @@ static int client_one(lua_State *L)
     b->free_slots = NULL;
     b->in_flight = 1;
     lua_settop(L, 4); /* the batch */
-    return 1;
+    if (!first)
+        return 1;
+    return 1 + kwa_lua_next_job(L, b->d, &b->jobs, kwa_client_config(ud->client), 1);
 }
 
 /* ---- the Batch's methods ---- */

@@ -145,16 +145,15 @@ end
 
 -- Inside nginx, a blocking call's one job: run in the calling coroutine
 -- itself, with no light thread, closure or pcall, in the cheap forms of
--- next_job and report (values, not tables; see kwa_lua_pump.c). Its
--- retries come from the machine as another next_job after their wait.
--- The batch was just made with its one message submitted: the first
--- step() would have nothing to deliver; a one-shot batch's report()
--- delivers and says whether it has finished.
-local function run_inline(src, cache)
+-- next_job and report (values, not tables; see kwa_lua_pump.c). The
+-- batch was just made with its one message submitted, and c:one() gave
+-- its first next_job(true) already (the arguments after cache); a
+-- one-shot batch's report() delivers and says whether it has finished.
+-- Its retries come from the machine as another next_job after their wait.
+local function run_inline(src, cache, id, url, body, method, ct, timeout, connect_timeout)
   local send = ngx_transport.send
   local finished
   repeat
-    local id, url, body, method, ct, timeout, connect_timeout = src:next_job(true)
     if id then
       finished = src:report(id, send(cache, url, body, method, ct, timeout, connect_timeout))
     elseif url then -- nothing may start before this many seconds
@@ -163,16 +162,15 @@ local function run_inline(src, cache)
     else
       error("kaleyra.whatsapp: nothing to run, yet the batch has not finished", 0)
     end
+    if not finished then
+      id, url, body, method, ct, timeout, connect_timeout = src:next_job(true)
+    end
   until finished
 end
 
--- Pumps src (a Batch) until it has finished. one: src holds a single
--- message (a blocking call), so at most one job runs at a time.
-local function run(self, src, one)
-  if self._ngx then
-    if one then return run_inline(src, self._cache) end
-    return run_threads(src, self._cache)
-  end
+-- Pumps src (a Batch of many messages) until it has finished.
+local function run(self, src)
+  if self._ngx then return run_threads(src, self._cache) end
   return run_one_by_one(self, src)
 end
 
@@ -212,15 +210,16 @@ local function message_of(name, op, msg, second)
 end
 
 -- Checks what the engine's calls check, then makes the one-shot batch,
--- renewing a spent one of this client when there is one.
+-- renewing a spent one of this client when there is one. Returns it and,
+-- inside nginx, its first job's values (c:one's `first`); or nil, err.
 local function prepare(self, name, op, msg, second)
   msg = message_of(name, op, msg, second)
   local spare, spent = self._spare, nil
   local n = #spare
   if n > 0 then spent, spare[n] = spare[n], nil end
-  local ok, call, err = pcall(self._core.one, self._core, op.name, msg, spent)
+  local ok, call, a, b, c, d, e, f, g = pcall(self._core.one, self._core, op.name, msg, spent, self._ngx)
   if not ok then error(unplace(call), 4) end -- at the caller's line, as the engine's calls do
-  return call, err
+  return call, a, b, c, d, e, f, g
 end
 
 -- How many spent one-shot batches a client keeps for its next calls
@@ -230,11 +229,14 @@ local SPARE = 8
 local function send_op(self, name, op, msg, second)
   check_open(self)
   if self._ngx then ngx_transport.check_phase(name, 3) end
-  local call, err = prepare(self, name, op, msg, second)
-  if not call then return nil, err end
-  run(self, call, true)
-  local res
-  res, err = call:result("spend") -- frees the call; the handle may serve the next one
+  local call, a, b, c, d, e, f, g = prepare(self, name, op, msg, second)
+  if not call then return nil, a end
+  if self._ngx then
+    run_inline(call, self._cache, a, b, c, d, e, f, g)
+  else
+    run_one_by_one(self, call)
+  end
+  local res, err = call:result("spend") -- frees the call; the handle may serve the next one
   local spare = self._spare
   if #spare < SPARE then spare[#spare + 1] = call end
   return res, err
