@@ -228,5 +228,11 @@ typedef struct kwa_scan {
  * takes, control characters, very long numbers, deep nesting: see the
  * file's comment), and then the caller must use cJSON. */
 int kwa_scan_answer(const char *body, size_t len, kwa_scan_t *out);
+/* 0 if body is byte for byte the documented answer of a message,
+ * {"code":C,"message":M,"data":{"message_id":I},"error":{}}, with no
+ * escape or control byte in C, M and I, which out->code, ->message and
+ * ->data_message_id then hold (what kwa_scan_answer reads from it); -1
+ * for anything else. kwa_scan_answer tries this first. */
+int kwa_scan_documented(const char *body, size_t len, kwa_scan_t *out);
 
 #endif /* KWA_CORE_H */

@@ -56,7 +56,7 @@ static void set_number(lua_State *L, const char *key, lua_Number v)
  *
  * Most answers need no bytes kept at all: when a message's answer is
  * byte for byte the documented one, {"code":C,"message":M,"data":
- * {"message_id":I},"error":{}} with plain strings (no escapes), its
+ * {"message_id":I},"error":{}} with plain strings (kwa_scan_documented), its
  * decoded body is known from C, M and I, which the result holds anyway.
  * Such a result gets the second metatable (documented_mt_key), whose
  * __index builds the body from the result's own code, message and
@@ -96,33 +96,21 @@ static int documented_index(lua_State *L)
     return 1;
 }
 
-/* p past lit (n bytes) and the string v, which must be non-empty and
- * plain: no quote and no backslash, so that its JSON text is itself (the
- * answer's string then has no escape, and decodes to v). NULL when p
- * does not start so. */
-static const char *plain(const char *p, const char *end, const char *lit, size_t n,
-                         const char *v)
+/* 1 if the span holds exactly the non-empty string s. */
+static int same_text(kwa_span_t sp, const char *s)
 {
-    size_t m = strlen(v);
-
-    if (m == 0 || (size_t)(end - p) < n + m || memcmp(p, lit, n) != 0 ||
-        memcmp(p + n, v, m) != 0 || memchr(v, '"', m) != NULL || memchr(v, '\\', m) != NULL)
-        return NULL;
-    return p + n + m;
+    return sp.len > 0 && strlen(s) == sp.len && memcmp(sp.s, s, sp.len) == 0;
 }
 
-#define LIT(s) s, sizeof s - 1
-
-/* 1 if r's answer is exactly the documented one built from its fields. */
+/* 1 if r's answer is the documented one (kwa_scan_documented) and its
+ * three strings are exactly r's fields: none cut short or left out, none
+ * empty (an empty one is no field of the result). */
 static int documented(const kwa_result_t *r)
 {
-    static const char tail[] = "\"},\"error\":{}}";
-    const char *p = r->raw, *end = r->raw + r->raw_len;
+    kwa_scan_t sc;
 
-    p = plain(p, end, LIT("{\"code\":\""), r->code);
-    p = p ? plain(p, end, LIT("\",\"message\":\""), r->message) : NULL;
-    p = p ? plain(p, end, LIT("\",\"data\":{\"message_id\":\""), r->message_id) : NULL;
-    return p != NULL && (size_t)(end - p) == sizeof tail - 1 && memcmp(p, tail, sizeof tail - 1) == 0;
+    return kwa_scan_documented(r->raw, r->raw_len, &sc) == 0 && same_text(sc.code, r->code) &&
+           same_text(sc.message, r->message) && same_text(sc.data_message_id, r->message_id);
 }
 
 static int result_index(lua_State *L)

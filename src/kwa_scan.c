@@ -421,19 +421,27 @@ static int documented(cursor_t *c, kwa_scan_t *out)
                : 0;
 }
 
+int kwa_scan_documented(const char *body, size_t len, kwa_scan_t *out)
+{
+    cursor_t c;
+
+    memset(out, 0, sizeof *out);
+    out->success = -1;
+    c.p = (const unsigned char *)body;
+    c.end = c.p + len;
+    return documented(&c, out);
+}
+
 int kwa_scan_answer(const char *body, size_t len, kwa_scan_t *out)
 {
     scanner_t s;
 
-    memset(out, 0, sizeof *out);
-    out->success = -1;
-    s.c.p = (const unsigned char *)body;
-    s.c.end = s.c.p + len;
-    if (documented(&s.c, out) == 0)
+    if (kwa_scan_documented(body, len, out) == 0)
         return 0;
     memset(out, 0, sizeof *out); /* what the fast way took, if anything */
     out->success = -1;
     s.c.p = (const unsigned char *)body;
+    s.c.end = s.c.p + len;
     s.out = out;
     s.seen = 0;
     ws(&s.c);

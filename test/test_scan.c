@@ -382,9 +382,53 @@ static void test_depth(void)
     kwa_result_free(&b);
 }
 
+/* kwa_scan_documented: the documented shape exactly, and only it, read
+ * as kwa_scan_answer reads it. */
+static void test_documented(void)
+{
+    static const struct {
+        const char *body;
+        size_t len;
+        int rc;
+    } cases[] = {
+        {B("{\"code\":\"WA202\",\"message\":\"Request Accepted\",\"data\":{\"message_id\":\"A1\"},"
+           "\"error\":{}}"), 0},
+        {B("{\"code\":\"\",\"message\":\"caf\xc3\xa9\",\"data\":{\"message_id\":\"\"},\"error\":{}}"), 0},
+        {B("{\"code\":\"C\",\"message\":\"a\\/b\",\"data\":{\"message_id\":\"M\"},\"error\":{}}"), -1},
+        {B("{\"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":\"M\"},\"error\":{\"x\":1}}"), -1},
+        {B("{\"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":\"M\",\"x\":1},\"error\":{}}"), -1},
+        {B("{\"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":\"M\"},\"error\":{}} "), -1},
+        {B("{ \"code\":\"C\",\"message\":\"m\",\"data\":{\"message_id\":\"M\"},\"error\":{}}"), -1},
+        {B("{\"code\":\"C\\t\",\"message\":\"m\",\"data\":{\"message_id\":\"M\"},\"error\":{}}"), -1},
+        {B("{\"code\":\"C\t\",\"message\":\"m\",\"data\":{\"message_id\":\"M\"},\"error\":{}}"), -1},
+        {B("{\"code\":202,\"message\":\"m\",\"data\":{\"message_id\":\"M\"},\"error\":{}}"), -1},
+        {B("{\"message\":\"m\",\"code\":\"C\",\"data\":{\"message_id\":\"M\"},\"error\":{}}"), -1},
+    };
+    size_t i;
+
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        kwa_scan_t sc, full;
+        int rc = kwa_scan_documented(cases[i].body, cases[i].len, &sc);
+
+        UNIT_REPORT(rc == cases[i].rc, "case %zu: kwa_scan_documented gave %d", i, rc);
+        if (rc != 0)
+            continue;
+        CHECK_INT(kwa_scan_answer(cases[i].body, cases[i].len, &full), 0);
+        CHECK(sc.code.len == full.code.len && memcmp(sc.code.s, full.code.s, sc.code.len) == 0);
+        CHECK(sc.message.len == full.message.len &&
+              memcmp(sc.message.s, full.message.s, sc.message.len) == 0);
+        CHECK_INT(sc.message.ascii, full.message.ascii);
+        CHECK(sc.data_message_id.len == full.data_message_id.len &&
+              memcmp(sc.data_message_id.s, full.data_message_id.s, sc.data_message_id.len) == 0);
+        CHECK(sc.id.s == NULL && sc.data_id.s == NULL);
+        CHECK_INT(sc.success, -1);
+    }
+}
+
 int main(void)
 {
     test_rows();
+    test_documented();
     test_depth();
     test_differential();
     test_parse();
