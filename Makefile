@@ -133,11 +133,11 @@ UNIT_CORE  = $(PURE)
 UNIT_BINS  = $(UNIT_NAMES:%=$(UNIT_DIR)/test_%)
 UNIT_ASAN  = $(UNIT_NAMES:%=$(UNIT_DIR)/asan/test_%)
 
-$(UNIT_DIR)/test_%: test/test_%.c test/unit.h $(UNIT_CORE:%=$(BUILD)/lib/%.o)
+$(UNIT_DIR)/test_%: test/test_%.c test/unit.h test/same_tree.h $(UNIT_CORE:%=$(BUILD)/lib/%.o)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -Isrc $< -o $@ $(UNIT_CORE:%=$(BUILD)/lib/%.o) $(DEPS_LIBS)
 
-$(UNIT_DIR)/asan/test_%: test/test_%.c test/unit.h $(UNIT_CORE:%=src/%.c) $(HEADERS)
+$(UNIT_DIR)/asan/test_%: test/test_%.c test/unit.h test/same_tree.h $(UNIT_CORE:%=src/%.c) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) -std=c99 $(WARN) $(ASAN_FLAGS) $(DEPS_CFLAGS) -Isrc $< -o $@ \
 	  $(UNIT_CORE:%=src/%.c) $(DEPS_LIBS)
@@ -215,7 +215,7 @@ FUZZ_CORE     = $(PURE)
 FUZZ_FLAGS    = -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined \
                 -fno-sanitize-recover=undefined $(WARN) -Isrc $(DEPS_CFLAGS)
 
-$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CORE:%=src/%.c) $(HEADERS)
+$(FUZZ_DIR)/fuzz_%: fuzz/fuzz_%.c $(FUZZ_CORE:%=src/%.c) $(HEADERS) test/same_tree.h
 	@mkdir -p $(FUZZ_DIR)
 	@command -v $(CLANG) >/dev/null || { echo "make fuzz needs clang (apt-get install clang libclang-rt-14-dev)"; exit 1; }
 	$(CLANG) $(FUZZ_FLAGS) -o $@ $< $(FUZZ_CORE:%=src/%.c) $(DEPS_LIBS)

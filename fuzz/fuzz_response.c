@@ -31,6 +31,7 @@
 #include <string.h>
 
 #include "kwa_core.h"
+#include "../test/same_tree.h"
 
 #define CHECK(cond) do { if (!(cond)) abort(); } while (0)
 
@@ -94,23 +95,6 @@ static void check(const kwa_result_t *res, kwa_answer_t op, long status,
             CHECK(d <= KWA_RETRY_AFTER_CAP);
         }
     }
-}
-
-/* Trees print the same (cJSON_Compare finds {"a":1,"a":2} or 1e400
- * unequal to themselves). */
-static int same_tree(const cJSON *a, const cJSON *b)
-{
-    char *pa, *pb;
-    int same;
-
-    if (a == NULL || b == NULL)
-        return a == b;
-    pa = cJSON_PrintUnformatted(a);
-    pb = cJSON_PrintUnformatted(b);
-    same = (pa == NULL && pb == NULL) || (pa != NULL && pb != NULL && strcmp(pa, pb) == 0);
-    cJSON_free(pa);
-    cJSON_free(pb);
-    return same;
 }
 
 /* The scanner's result against cJSON's result, field for field. */

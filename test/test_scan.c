@@ -13,6 +13,7 @@
 
 #include "unit.h"
 #include "../src/kwa_core.h"
+#include "same_tree.h"
 
 #define B(s) s, sizeof(s) - 1 /* a byte string and its length */
 #define NONE "\x01"          /* a span that must be unset */
@@ -210,23 +211,6 @@ static void test_rows(void)
         }
         free(copy);
     }
-}
-
-/* Two trees print the same (cJSON_Compare is no help here: it finds
- * {"a":1,"a":2} unequal to itself, and 1e400 to itself). */
-static int same_tree(const cJSON *a, const cJSON *b)
-{
-    char *pa, *pb;
-    int same;
-
-    if (a == NULL || b == NULL)
-        return a == b;
-    pa = cJSON_PrintUnformatted(a);
-    pb = cJSON_PrintUnformatted(b);
-    same = pa != NULL && pb != NULL && strcmp(pa, pb) == 0;
-    cJSON_free(pa);
-    cJSON_free(pb);
-    return same;
 }
 
 /* Two results are the same, field for field, body and details included. */
