@@ -40,6 +40,17 @@ void kwa_copy_text(char *dst, size_t cap, const char *s, size_t len);
 
 /* ---- UTF-8 (kwa_utf8.c) ---- */
 
+/* Each byte's class inside a JSON string, for the writer (what to
+ * escape) and the scanner (where a string ends): */
+enum {
+    KWA_JSON_PLAIN,     /* ASCII copied as is */
+    KWA_JSON_HIGH,      /* a byte of a multi-byte UTF-8 character */
+    KWA_JSON_QUOTE,     /* '"' */
+    KWA_JSON_BACKSLASH, /* '\\' */
+    KWA_JSON_CONTROL    /* below 0x20: JSON wants them escaped; cJSON keeps them */
+};
+extern const unsigned char kwa_json_byte[256];
+
 /* Number of code points in s[0..len), or -1 if it is not valid UTF-8
  * (overlong forms, surrogates and values past U+10FFFF are invalid). */
 long kwa_utf8_count(const char *s, size_t len);

@@ -86,28 +86,6 @@ static int hex4(const unsigned char *p, const unsigned char *end, unsigned *code
     return 0;
 }
 
-/* How string() sees each byte: 0 plain ASCII, 1 a byte of a multi-byte
- * character, 2 the closing quote, 3 a backslash, 4 a control character
- * (cJSON keeps them; JSON does not allow them). */
-static const unsigned char byte_class[256] = {
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0x00 */
-    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0x10 */
-    0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, /* 0x50: '\\' */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
-};
-
 /* The escape after a backslash at *pp (which it moves past): -1 if cJSON
  * would refuse it. */
 static int escape(const unsigned char **pp, const unsigned char *end)
@@ -148,31 +126,31 @@ static int string(cursor_t *c, kwa_span_t *sp, int *plain)
 
     *plain = 1;
     for (;;) {
-        while (end - p >= 4 && (byte_class[p[0]] | byte_class[p[1]] | byte_class[p[2]] |
-                                byte_class[p[3]]) == 0)
+        while (end - p >= 4 && (kwa_json_byte[p[0]] | kwa_json_byte[p[1]] | kwa_json_byte[p[2]] |
+                                kwa_json_byte[p[3]]) == 0)
             p += 4; /* plain ASCII, four at a time */
-        while (p < end && byte_class[*p] == 0)
+        while (p < end && kwa_json_byte[*p] == 0)
             p++;
         if (p >= end)
             return -1;
-        switch (byte_class[*p]) {
-        case 1:
+        switch (kwa_json_byte[*p]) {
+        case KWA_JSON_HIGH:
             ascii = 0;
             p++;
             continue;
-        case 2:
+        case KWA_JSON_QUOTE:
             sp->s = (const char *)start;
             sp->len = (size_t)(p - start);
             sp->ascii = ascii;
             c->p = p + 1;
             return 0;
-        case 3:
+        case KWA_JSON_BACKSLASH:
             *plain = 0;
             p++;
             if (escape(&p, end) != 0)
                 return -1;
             continue;
-        default:
+        default: /* KWA_JSON_CONTROL */
             return -1;
         }
     }

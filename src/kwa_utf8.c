@@ -1,7 +1,8 @@
 /*
- * kwa_utf8.c - UTF-8 validation and counting. WhatsApp's limits are in
- * characters, so lengths are counted in code points, never in bytes, and
- * truncation happens only on character boundaries.
+ * kwa_utf8.c - UTF-8 validation and counting, and the class of each byte
+ * in a JSON string. WhatsApp's limits are in characters, so lengths are
+ * counted in code points, never in bytes, and truncation happens only on
+ * character boundaries.
  */
 #include <stdint.h>
 #include <string.h>
@@ -9,6 +10,27 @@
 #include "kwa_core.h"
 
 #define HIGH_BITS 0x8080808080808080ULL
+
+/* What each byte is inside a JSON string (kwa_core.h): the writer's
+ * escaping and the scanner's reading both go by it. */
+const unsigned char kwa_json_byte[256] = {
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0x00 */
+    4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, /* 0x10 */
+    0, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x30 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x40 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, /* 0x50: '\\' */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x60 */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x70 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x80 */
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+};
 
 /* Length of the run of ASCII bytes at p (at most n), 8 at a time. */
 static size_t ascii_run(const unsigned char *p, size_t n)

@@ -22,27 +22,6 @@
 
 #include "kwa_writer.h"
 
-/* What a byte needs inside a string: 0 copied as is, 1 escaped (below
- * 0x20, '"', '\\'), 2 the lead of a multi-byte sequence (checked). */
-static const unsigned char byte_kind[256] = {
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x00 */
-    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, /* 0x10 */
-    0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, /* 0x20: '"' */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, /* 0x50: '\\' */
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, /* 0x80 */
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-    2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
-};
-
 static void fail(kwa_writer_t *w, kwa_writer_error_t e)
 {
     if (w->error == KWA_WRITER_OK)
@@ -247,11 +226,11 @@ static int put_escaped(kwa_writer_t *w, const unsigned char *p, size_t n)
         /* then byte by byte, to the end of the word that was not plain */
         stop = end - p >= 8 ? p + 8 : end;
         while (p < stop) {
-            switch (byte_kind[*p]) {
-            case 0:
+            switch (kwa_json_byte[*p]) {
+            case KWA_JSON_PLAIN:
                 p++;
                 continue;
-            case 2:
+            case KWA_JSON_HIGH:
                 seq = kwa_utf8_seq((const char *)p, (size_t)(end - p));
                 if (seq == 0) {
                     fail(w, KWA_WRITER_UTF8);
@@ -259,7 +238,7 @@ static int put_escaped(kwa_writer_t *w, const unsigned char *p, size_t n)
                 }
                 p += seq;
                 continue;
-            default:
+            default: /* a quote, a backslash or a control byte: escaped */
                 memcpy(w->buf + w->len, run, (size_t)(p - run));
                 w->len += (size_t)(p - run);
                 /* the escape (6 at most), then the rest and one more as above */
