@@ -77,8 +77,9 @@ typedef struct kwa_lua_saved {
 kwa_lua_client_t *kwa_lua_check_client(lua_State *L);
 /* Pushes the Lua shape of r: a result table (1), or nil, err (2). Raises
  * a memory error for KWA_NOMEM. A success of a message, success or media
- * operation gets the KWA_LUA_RESULT metatable: its body is decoded from
- * r->raw when res.body is first read. */
+ * operation gets a metatable (kwa_lua_result.c): its body is decoded from
+ * r->raw when res.body is first read, or, for a message's documented
+ * answer, rebuilt from the result's own fields. */
 int kwa_lua_push_result(lua_State *L, const kwa_result_t *r, kwa_answer_t op);
 /* Pushes just the error table of a failed r. */
 void kwa_lua_push_error(lua_State *L, const kwa_result_t *r);
